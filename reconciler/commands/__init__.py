@@ -1,0 +1,1 @@
+"""One module per command: the thin click layer over the plain Python API."""

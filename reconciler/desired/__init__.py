@@ -1,0 +1,1 @@
+"""Pydantic models of the desired state, YAML loading with positions, JSON Schema export."""
