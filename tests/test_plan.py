@@ -23,7 +23,7 @@ from reconciler.observed import (
     Unreachable,
 )
 from reconciler.plan import plan
-from reconciler.plan_types import Action, Kind, Policy
+from reconciler.plan_types import Action, Policy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday, outside the 02:00-04:00 window
 
