@@ -1,0 +1,258 @@
+"""Reads: resolve names to ids, observe whole environments, read deployments and their events.
+
+Observing an environment is one request (`EnvironmentState`), plus continuation pages only when a list outgrows
+`page_size`. Several environments are observed concurrently on threads sharing one connection pool. Every method
+here is read-only; `RailwayClient` (client.py) combines these reads with the writes in `actions.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.providers.railway import parse
+from reconciler.providers.railway.errors import NotAuthorized, NotFound
+from reconciler.providers.railway.records import (
+    Deployment,
+    DeploymentEvent,
+    EnvironmentRef,
+    EnvironmentState,
+    HttpMetrics,
+    ReplicaMetrics,
+    ResolvedEnvironment,
+)
+from reconciler.providers.railway.transport import Transport
+
+# Railway ids are UUIDs (the emulator prefixes them, e.g. `env-<uuid>`): such a ref is used as an id directly.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def looks_like_id(ref: str) -> bool:
+    return bool(_UUID.search(ref))
+
+
+@dataclass(frozen=True)
+class _Project:
+    id: str
+    name: str
+    environments: tuple[tuple[str, str], ...]
+    services: tuple[tuple[str, str], ...]
+
+
+class ObserveMixin:
+    """Name resolution and reads. Expects `self.transport` and `self.page_size` (set by `RailwayClient`)."""
+
+    transport: Transport
+    page_size: int
+    _lock: threading.Lock
+    _projects: dict[str, _Project]
+    _project_ids: dict[str, str]
+
+    def _run(self, operation: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        return self.transport.execute(operation, variables)
+
+    # -- resolution -------------------------------------------------------------------------------------------
+
+    def _project_id(self, ref: str) -> str:
+        if looks_like_id(ref):
+            return ref
+        with self._lock:
+            if ref in self._project_ids:
+                return self._project_ids[ref]
+        found: dict[str, str] = {}
+        after: str | None = None
+        while True:
+            try:
+                data = self._run("Projects", {"first": self.page_size, "after": after})["projects"]
+            except NotAuthorized:
+                # A project token cannot list projects; it names its own.
+                token = self._run("ProjectToken", {})["projectToken"]
+                found = {ref: str(token["projectId"])}
+                break
+            for node in parse.nodes(data):
+                found.setdefault(str(node["name"]), str(node["id"]))
+                found[str(node["id"])] = str(node["id"])
+            after = parse.next_cursor(data)
+            if after is None or ref in found:
+                break
+        if ref not in found:
+            raise NotFound("Projects", f"no project named {ref!r} is visible to this token")
+        with self._lock:
+            self._project_ids[ref] = found[ref]
+        return found[ref]
+
+    def _project(self, project_id: str) -> _Project:
+        with self._lock:
+            cached = self._projects.get(project_id)
+        if cached is not None:
+            return cached
+        data = self._run("Project", {"id": project_id, "first": self.page_size})["project"]
+        project = _Project(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            environments=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(data.get("environments"))),
+            services=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(data.get("services"))),
+        )
+        with self._lock:
+            self._projects[project_id] = project
+        return project
+
+    def resolve(self, ref: EnvironmentRef) -> ResolvedEnvironment:
+        """Project, environment and service ids for names or ids (one or two requests, cached per project)."""
+        project = self._project(self._project_id(ref.project))
+        match = next(((n, i) for n, i in project.environments if ref.environment in (n, i)), None)
+        if match is None:
+            raise NotFound("Project", f"project {project.name!r} has no environment {ref.environment!r}")
+        return ResolvedEnvironment(project.id, project.name, match[1], match[0], project.services)
+
+    # -- observation ------------------------------------------------------------------------------------------
+
+    def observe_environment(self, ref: EnvironmentRef | str) -> EnvironmentState:
+        """One environment's whole live state. A plain string is an environment id.
+
+        Read-only. With ids, this is exactly one request unless a list needs more than one page.
+        """
+        if isinstance(ref, str):
+            return self._read_environment(ref)
+        if looks_like_id(ref.environment):
+            state = self._read_environment(ref.environment)
+            expected = self._project_id(ref.project)
+            if state.project_id != expected:
+                raise NotFound("EnvironmentState", f"environment {ref.environment!r} is not in project {ref.project!r}")
+            return state
+        return self._read_environment(self.resolve(ref).environment_id)
+
+    def observe_environments(
+        self, refs: Sequence[EnvironmentRef | str], max_workers: int = 8
+    ) -> list[EnvironmentState]:
+        """Observe several environments concurrently; results in the order of `refs`.
+
+        Each distinct project is resolved once, before the environments are read side by side.
+        """
+        named = {r.project for r in refs if isinstance(r, EnvironmentRef)}
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(named) or 1))) as pool:
+            list(pool.map(lambda p: self._project(self._project_id(p)), named))
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(refs)))) as pool:
+            return list(pool.map(self.observe_environment, refs))
+
+    def _read_environment(self, environment_id: str) -> EnvironmentState:
+        data = self._run("EnvironmentState", {"id": environment_id, "first": self.page_size})["environment"]
+        requests = 1
+        pages: dict[str, list[dict[str, Any]]] = {}
+        for field, operation in (
+            ("serviceInstances", "EnvironmentServiceInstancesPage"),
+            ("volumeInstances", "EnvironmentVolumeInstancesPage"),
+            ("variables", "EnvironmentVariablesPage"),
+        ):
+            connection = data.get(field)
+            items = parse.nodes(connection)
+            after = parse.next_cursor(connection)
+            while after is not None:
+                page = self._run(operation, {"id": environment_id, "first": self.page_size, "after": after})
+                requests += 1
+                connection = page["environment"][field]
+                items.extend(parse.nodes(connection))
+                after = parse.next_cursor(connection)
+            pages[field] = items
+        config = data.get("config") if isinstance(data.get("config"), dict) else {}
+        schedules = parse.backup_schedules(config)
+        volumes = tuple(parse.volume(v, schedules) for v in pages["volumeInstances"])
+        per_service, shared = parse.variable_names(pages["variables"])
+        services = tuple(
+            parse.service_instance(
+                raw,
+                config,
+                per_service.get(str(raw["serviceId"]), frozenset()),
+                tuple(v for v in volumes if v.service_id == raw["serviceId"]),
+            )
+            for raw in pages["serviceInstances"]
+        )
+        return EnvironmentState(
+            project_id=str(data["projectId"]),
+            environment_id=str(data["id"]),
+            environment_name=str(data["name"]),
+            config_etag=str(data["configEtag"]),
+            services=tuple(sorted(services, key=lambda s: s.name)),
+            volumes=volumes,
+            shared_variable_names=shared,
+            requests=requests,
+        )
+
+    # -- deployments ------------------------------------------------------------------------------------------
+
+    def deployment(self, deployment_id: str) -> Deployment:
+        found = parse.deployment(self._run("Deployment", {"id": deployment_id})["deployment"])
+        if found is None:
+            raise NotFound("Deployment", f"no deployment {deployment_id!r}")
+        return found
+
+    def latest_deployment(self, environment_id: str, service_id: str) -> Deployment | None:
+        data = self._run("LatestDeployment", {"environmentId": environment_id, "serviceId": service_id})
+        return parse.deployment((data.get("serviceInstance") or {}).get("latestDeployment"))
+
+    def deployment_events(self, deployment_id: str) -> tuple[DeploymentEvent, ...]:
+        raw: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            data = self._run("DeploymentEvents", {"id": deployment_id, "first": self.page_size, "after": after})
+            connection = data["deploymentEvents"]
+            raw.extend(parse.nodes(connection))
+            after = parse.next_cursor(connection)
+            if after is None:
+                return parse.events(raw)
+
+    # -- metrics ----------------------------------------------------------------------------------------------
+
+    def replica_metrics(
+        self,
+        environment_id: str,
+        service_id: str,
+        start: datetime,
+        end: datetime,
+        sample_rate_seconds: int | None = None,
+    ) -> tuple[ReplicaMetrics, ...]:
+        """CPU (vCPU) and memory (GB) samples per replica over [start, end]. Read-only."""
+        data = self._run(
+            "Metrics",
+            {
+                "environmentId": environment_id,
+                "serviceId": service_id,
+                "startDate": _iso(start),
+                "endDate": _iso(end),
+                "sampleRateSeconds": sample_rate_seconds,
+                "measurements": ["CPU_USAGE", "MEMORY_USAGE_GB"],
+            },
+        )
+        return parse.replica_metrics(data.get("metrics") or [])
+
+    def http_metrics(
+        self,
+        environment_id: str,
+        service_id: str,
+        start: datetime,
+        end: datetime,
+        step_seconds: int | None = None,
+    ) -> HttpMetrics:
+        """Request counts by status code and duration percentiles over [start, end], in one request. Read-only."""
+        data = self._run(
+            "HttpMetrics",
+            {
+                "environmentId": environment_id,
+                "serviceId": service_id,
+                "startDate": _iso(start),
+                "endDate": _iso(end),
+                "stepSeconds": step_seconds,
+            },
+        )
+        return parse.http_metrics(data)
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("metric windows need timezone-aware datetimes")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
