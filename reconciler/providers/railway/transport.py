@@ -223,6 +223,8 @@ class Transport:
         except ValueError:
             if response.status_code in (401, 403):
                 raise NotAuthorized(operation, f"HTTP {response.status_code}") from None
+            if response.status_code == 404:
+                raise NotFound(operation, "HTTP 404 at the GraphQL endpoint") from None
             if response.status_code >= 400:
                 raise InvalidRequest(operation, f"HTTP {response.status_code}") from None
             # A truncated or garbled 200 body: the request may have been processed.
