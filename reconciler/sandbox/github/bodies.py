@@ -1,0 +1,382 @@
+"""JSON bodies of the GitHub stand-in for users, repositories, labels, issues, comments, pulls and records.
+
+Each builder sets what the state knows and lets `skeleton.complete` add the rest of GitHub's required fields.
+Every URL is built on the stand-in's own base URL, because PyGithub refuses to follow URLs on another host or port.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.parse
+from typing import Any
+
+from reconciler.sandbox.github.skeleton import complete
+from reconciler.sandbox.github.state import (
+    CheckRun,
+    Comment,
+    Deployment,
+    DeploymentStatus,
+    Issue,
+    Label,
+    Pull,
+    Repo,
+    Status,
+    WorkflowRun,
+)
+
+
+def api(base: str, repo: Repo) -> str:
+    return f"{base}/repos/{repo.owner}/{repo.name}"
+
+
+def html(base: str, repo: Repo) -> str:
+    return f"{base}/{repo.owner}/{repo.name}"
+
+
+def node_id(kind: str, number: int | str) -> str:
+    return f"{kind}_{number}"
+
+
+def user_id(login: str) -> int:
+    return int(hashlib.sha1(login.encode(), usedforsecurity=False).hexdigest()[:7], 16)
+
+
+def user(base: str, login: str) -> dict[str, Any]:
+    url = f"{base}/users/{urllib.parse.quote(login)}"
+    partial = {
+        "login": login,
+        "id": user_id(login),
+        "node_id": node_id("U", user_id(login)),
+        "url": url,
+        "html_url": f"{base}/{urllib.parse.quote(login)}",
+        "avatar_url": f"{base}/avatars/{urllib.parse.quote(login)}",
+        "gravatar_id": "",
+        "type": "Bot" if login.endswith("[bot]") else "User",
+        "site_admin": False,
+    }
+    return complete("simple-user", partial, url)
+
+
+def repository(base: str, repo: Repo, schema: str = "full-repository") -> dict[str, Any]:
+    url = api(base, repo)
+    partial = {
+        "id": repo.id,
+        "node_id": node_id("R", repo.id),
+        "name": repo.name,
+        "full_name": repo.full_name,
+        "owner": user(base, repo.owner),
+        "private": repo.private,
+        "visibility": "private" if repo.private else "public",
+        "html_url": html(base, repo),
+        "url": url,
+        "description": None,
+        "fork": False,
+        "default_branch": repo.default_branch,
+        "clone_url": f"{html(base, repo)}.git",
+        "git_url": f"{html(base, repo)}.git",
+        "ssh_url": f"{html(base, repo)}.git",
+        "svn_url": html(base, repo),
+        "homepage": None,
+        "language": None,
+        "mirror_url": None,
+        "license": None,
+        "has_issues": True,
+        "created_at": repo.created_at,
+        "updated_at": repo.created_at,
+        "pushed_at": repo.created_at,
+        "open_issues_count": sum(1 for issue in repo.issues.values() if issue.state == "open"),
+        "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
+    }
+    partial["open_issues"] = partial["open_issues_count"]
+    return complete(schema, partial, url)
+
+
+def label(base: str, repo: Repo, item: Label) -> dict[str, Any]:
+    url = f"{api(base, repo)}/labels/{urllib.parse.quote(item.name)}"
+    partial = {
+        "id": item.id,
+        "node_id": node_id("LA", item.id),
+        "url": url,
+        "name": item.name,
+        "color": item.color,
+        "description": item.description,
+        "default": False,
+    }
+    return complete("label", partial, url)
+
+
+def issue(base: str, repo: Repo, item: Issue) -> dict[str, Any]:
+    url = f"{api(base, repo)}/issues/{item.number}"
+    page = f"{html(base, repo)}/{'pull' if item.is_pull else 'issues'}/{item.number}"
+    partial: dict[str, Any] = {
+        "id": item.id,
+        "node_id": node_id("I", item.id),
+        "url": url,
+        "repository_url": api(base, repo),
+        "labels_url": f"{url}/labels{{/name}}",
+        "comments_url": f"{url}/comments",
+        "events_url": f"{url}/events",
+        "html_url": page,
+        "number": item.number,
+        "state": item.state,
+        "state_reason": item.state_reason,
+        "title": item.title,
+        "body": item.body,
+        "user": user(base, item.user),
+        "labels": [label(base, repo, repo.ensure_label(name)) for name in item.labels],
+        "assignee": user(base, item.assignees[0]) if item.assignees else None,
+        "assignees": [user(base, login) for login in item.assignees],
+        "milestone": None,
+        "locked": False,
+        "comments": sum(1 for c in repo.comments.values() if c.issue_number == item.number),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "closed_at": item.closed_at,
+        "author_association": "OWNER",
+    }
+    if item.is_pull:
+        pull_url = f"{api(base, repo)}/pulls/{item.number}"
+        partial["pull_request"] = {
+            "url": pull_url,
+            "html_url": page,
+            "diff_url": f"{page}.diff",
+            "patch_url": f"{page}.patch",
+            "merged_at": None,
+        }
+    return complete("issue", partial, url)
+
+
+def comment(base: str, repo: Repo, item: Comment) -> dict[str, Any]:
+    url = f"{api(base, repo)}/issues/comments/{item.id}"
+    issue_item = repo.issues[item.issue_number]
+    kind = "pull" if issue_item.is_pull else "issues"
+    partial = {
+        "id": item.id,
+        "node_id": node_id("IC", item.id),
+        "url": url,
+        "html_url": f"{html(base, repo)}/{kind}/{item.issue_number}#issuecomment-{item.id}",
+        "issue_url": f"{api(base, repo)}/issues/{item.issue_number}",
+        "body": item.body,
+        "user": user(base, item.user),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "author_association": "OWNER",
+    }
+    return complete("issue-comment", partial, url)
+
+
+def _pull_end(base: str, repo: Repo, branch: str, sha: str) -> dict[str, Any]:
+    return {
+        "label": f"{repo.owner}:{branch}",
+        "ref": branch,
+        "sha": sha,
+        "user": user(base, repo.owner),
+        "repo": repository(base, repo, "repository"),
+    }
+
+
+def pull(base: str, repo: Repo, item: Pull, *, simple: bool = False) -> dict[str, Any]:
+    shared = repo.issues[item.number]
+    url = f"{api(base, repo)}/pulls/{item.number}"
+    issue_url = f"{api(base, repo)}/issues/{item.number}"
+    page = f"{html(base, repo)}/pull/{item.number}"
+    head_sha = repo.branch_sha(item.head) or item.head_sha
+    base_sha = repo.branch_sha(item.base) or ""
+    partial: dict[str, Any] = {
+        "url": url,
+        "id": item.id,
+        "node_id": node_id("PR", item.id),
+        "html_url": page,
+        "diff_url": f"{page}.diff",
+        "patch_url": f"{page}.patch",
+        "issue_url": issue_url,
+        "commits_url": f"{url}/commits",
+        "review_comments_url": f"{url}/comments",
+        "review_comment_url": f"{api(base, repo)}/pulls/comments{{/number}}",
+        "comments_url": f"{issue_url}/comments",
+        "statuses_url": f"{api(base, repo)}/statuses/{head_sha}",
+        "number": item.number,
+        "state": shared.state,
+        "locked": False,
+        "title": shared.title,
+        "user": user(base, shared.user),
+        "body": shared.body,
+        "labels": [label(base, repo, repo.ensure_label(name)) for name in shared.labels],
+        "milestone": None,
+        "created_at": shared.created_at,
+        "updated_at": shared.updated_at,
+        "closed_at": shared.closed_at,
+        "merged_at": None,
+        "merge_commit_sha": None,
+        "assignee": None,
+        "assignees": [],
+        "requested_reviewers": [],
+        "requested_teams": [],
+        "head": _pull_end(base, repo, item.head, head_sha),
+        "base": _pull_end(base, repo, item.base, base_sha),
+        "_links": {
+            name: {"href": href}
+            for name, href in {
+                "self": url,
+                "html": page,
+                "issue": issue_url,
+                "comments": f"{issue_url}/comments",
+                "review_comments": f"{url}/comments",
+                "review_comment": f"{api(base, repo)}/pulls/comments{{/number}}",
+                "commits": f"{url}/commits",
+                "statuses": f"{api(base, repo)}/statuses/{head_sha}",
+            }.items()
+        },
+        "author_association": "OWNER",
+        "auto_merge": None,
+        "draft": item.draft,
+    }
+    if simple:
+        return complete("pull-request-simple", partial, url)
+    partial.update(
+        {
+            "merged": False,
+            "mergeable": True,
+            "mergeable_state": "clean",
+            "merged_by": None,
+            "comments": sum(1 for c in repo.comments.values() if c.issue_number == item.number),
+            "review_comments": 0,
+            "maintainer_can_modify": item.maintainer_can_modify,
+        }
+    )
+    return complete("pull-request", partial, url)
+
+
+def status(base: str, repo: Repo, item: Status) -> dict[str, Any]:
+    url = f"{api(base, repo)}/statuses/{item.sha}"
+    partial = {
+        "url": url,
+        "avatar_url": None,
+        "id": item.id,
+        "node_id": node_id("SC", item.id),
+        "state": item.state,
+        "description": item.description,
+        "target_url": item.target_url,
+        "context": item.context,
+        "created_at": item.created_at,
+        "updated_at": item.created_at,
+        "creator": user(base, item.creator),
+    }
+    return complete("status", partial, url)
+
+
+def check_run(base: str, repo: Repo, item: CheckRun) -> dict[str, Any]:
+    url = f"{api(base, repo)}/check-runs/{item.id}"
+    output = {
+        "title": item.output.get("title"),
+        "summary": item.output.get("summary"),
+        "text": item.output.get("text"),
+        "annotations_count": len(item.output.get("annotations", [])),
+        "annotations_url": f"{url}/annotations",
+    }
+    partial = {
+        "id": item.id,
+        "node_id": node_id("CR", item.id),
+        "head_sha": item.head_sha,
+        "external_id": item.external_id,
+        "url": url,
+        "html_url": f"{html(base, repo)}/runs/{item.id}",
+        "details_url": item.details_url,
+        "status": item.status,
+        "conclusion": item.conclusion,
+        "started_at": item.started_at,
+        "completed_at": item.completed_at,
+        "output": output,
+        "name": item.name,
+        "check_suite": {"id": item.id},
+        "app": None,
+        "pull_requests": [],
+    }
+    return complete("check-run", partial, url)
+
+
+def deployment(base: str, repo: Repo, item: Deployment) -> dict[str, Any]:
+    url = f"{api(base, repo)}/deployments/{item.id}"
+    partial = {
+        "url": url,
+        "id": item.id,
+        "node_id": node_id("DE", item.id),
+        "sha": item.sha,
+        "ref": item.ref,
+        "task": item.task,
+        "payload": item.payload,
+        "original_environment": item.environment,
+        "environment": item.environment,
+        "description": item.description,
+        "creator": user(base, item.creator),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "statuses_url": f"{url}/statuses",
+        "repository_url": api(base, repo),
+        "transient_environment": item.transient_environment,
+        "production_environment": item.production_environment,
+    }
+    return complete("deployment", partial, url)
+
+
+def deployment_status(base: str, repo: Repo, item: DeploymentStatus) -> dict[str, Any]:
+    deployment_url = f"{api(base, repo)}/deployments/{item.deployment_id}"
+    url = f"{deployment_url}/statuses/{item.id}"
+    partial = {
+        "url": url,
+        "id": item.id,
+        "node_id": node_id("DES", item.id),
+        "state": item.state,
+        "creator": user(base, item.creator),
+        "description": item.description,
+        "environment": item.environment,
+        "target_url": item.target_url,
+        "created_at": item.created_at,
+        "updated_at": item.created_at,
+        "deployment_url": deployment_url,
+        "repository_url": api(base, repo),
+        "environment_url": item.environment_url,
+        "log_url": item.log_url,
+    }
+    return complete("deployment-status", partial, url)
+
+
+def workflow_run(base: str, repo: Repo, item: WorkflowRun) -> dict[str, Any]:
+    url = f"{api(base, repo)}/actions/runs/{item.id}"
+    commit = repo.git.commits.get(item.head_sha)
+    head_commit = None
+    if commit is not None:
+        head_commit = {
+            "id": commit.sha,
+            "tree_id": commit.tree,
+            "message": commit.message,
+            "timestamp": commit.committer.date,
+            "author": {"name": commit.author.name, "email": commit.author.email},
+            "committer": {"name": commit.committer.name, "email": commit.committer.email},
+        }
+    partial = {
+        "id": item.id,
+        "name": item.name,
+        "node_id": node_id("WFR", item.id),
+        "head_branch": item.head_branch,
+        "head_sha": item.head_sha,
+        "path": item.workflow_path,
+        "display_title": item.name,
+        "run_number": item.run_number,
+        "run_attempt": 1,
+        "event": item.event,
+        "status": item.status,
+        "conclusion": item.conclusion,
+        "workflow_id": item.workflow_id,
+        "url": url,
+        "html_url": f"{html(base, repo)}/actions/runs/{item.id}",
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "run_started_at": item.created_at,
+        "head_commit": head_commit,
+        "repository": repository(base, repo, "minimal-repository"),
+        "head_repository": repository(base, repo, "minimal-repository"),
+        "workflow_url": f"{api(base, repo)}/actions/workflows/{item.workflow_id}",
+        "pull_requests": [],
+    }
+    return complete("workflow-run", partial, url)
