@@ -130,6 +130,8 @@ class IssueRef:
     number: int
     title: str
     url: str = ""
+    body: str = ""
+    """The body as the reconciler last wrote it (it carries the first-seen times of drifted fields)."""
 
 
 @dataclass(frozen=True)

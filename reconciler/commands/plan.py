@@ -1,0 +1,53 @@
+"""`reconciler plan`: show what would change, as text, markdown or JSON; on a PR, the sticky comment."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "--environment",
+    "-e",
+    "environments",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only this environment (repeatable). Default: all.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json follows docs/plan.schema.json (format_version 1).",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0 none, 1 error), like terraform plan.",
+)
+@click.option(
+    "--desired",
+    "path",
+    type=click.Path(path_type=Path),
+    default=Path("desired-state"),
+    show_default=True,
+    help="Desired-state directory or file.",
+)
+def plan(environments: tuple[str, ...], output: str, detailed_exitcode: bool, path: Path) -> int:
+    """Compare git's desired state with what is live and show the changes, their gates and their risk.
+
+    Read-only. Under GitHub Actions it also writes the job summary and, on a pull request, posts or edits one
+    sticky plan comment. A provider that cannot be reached fails the plan (exit 1); it never looks like no changes.
+    """
+    from reconciler.planning import plan_command
+
+    result = plan_command(path, environments, output, detailed_exitcode=detailed_exitcode, color=sys.stdout.isatty())
+    click.echo(result.text, nl=False)
+    if result.message:
+        click.echo(result.message, err=True)
+    return result.exit_code
