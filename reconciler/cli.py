@@ -21,7 +21,9 @@ COMMANDS: dict[str, str] = {
     "sandbox": "reconciler.cli:sandbox",
 }
 
-SANDBOX_COMMANDS: dict[str, str] = {}
+SANDBOX_COMMANDS: dict[str, str] = {
+    "github": "reconciler.commands.sandbox_github:sandbox_github",
+}
 
 
 class LazyGroup(click.Group):
