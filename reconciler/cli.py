@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "environments": "reconciler.commands.environments:environments",
     "plan": "reconciler.commands.plan:plan",
     "sandbox": "reconciler.cli:sandbox",
+    "schema": "reconciler.commands.schema:schema",
+    "validate": "reconciler.commands.validate:validate",
 }
 
 SANDBOX_COMMANDS: dict[str, str] = {

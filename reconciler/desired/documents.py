@@ -104,6 +104,10 @@ class _Builder:
             raise _TooBig(f"values are nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ScalarNode):
             return self.scalar(node)
+        expected = _TAG + ("seq" if isinstance(node, SequenceNode) else "map")
+        if node.tag != expected:
+            self.at(node, f"unsupported YAML tag '{node.tag}'")
+            return None
         if isinstance(node, SequenceNode):
             return [self.build(item, depth + 1) for item in node.value]
         assert isinstance(node, MappingNode)
@@ -172,9 +176,11 @@ def _yaml_problem(error: yaml.YAMLError, text: str, file: str) -> Problem:
     message = error.problem or error.context or "invalid YAML"
     if error.context and error.problem and error.context_mark is not None:
         message = f"{message} ({error.context} on line {error.context_mark.line + 1})"
-    if "tab" in message or "'\\t'" in message:
-        message += "; indent with spaces, not tabs"
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    lines = text.split("\n")
+    at_tab = mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
+    if at_tab:
+        message = "a tab character where YAML expects spaces; indent with spaces, not tabs"
     return Problem(file, line, column, f"invalid YAML: {message}")
 
 

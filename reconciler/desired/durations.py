@@ -27,12 +27,14 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest `1h30m`-style text for a whole number of seconds (the inverse of parse_duration)."""
+    """`1h30m`-style text for a whole number of seconds (whole days as `7d`); parse_duration reads it back."""
     remaining = int(value.total_seconds())
     if remaining == 0:
         return "0s"
+    if remaining % 86400 == 0:
+        return f"{remaining // 86400}d"
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         count, remaining = divmod(remaining, size)
         if count:
             parts.append(f"{count}{unit}")

@@ -44,12 +44,14 @@ def load_environment(path: Path) -> tuple[Environment | None, Document | None, l
     try:
         environment = Environment.model_validate(document.data)
     except ValidationError as e:
-        return None, document, [*problems, *problems_for(e.errors(), document, Environment)]
+        # A value the YAML reader already refused (an unsupported tag) is not reported a second time.
+        taken = {(problem.line, problem.column) for problem in problems}
+        found = [p for p in problems_for(e.errors(), document, Environment) if (p.line, p.column) not in taken]
+        return None, document, [*problems, *found]
     if problems:
         return None, document, problems
     expected = path.stem
     if environment.environment != expected:
-        message = f"environment '{environment.environment}' is in {path.name}; the file must be named {expected}"
         message = f"environment '{environment.environment}' must be named like its file, '{expected}'"
         return None, document, [document.problem(("environment",), message)]
     return environment, document, []

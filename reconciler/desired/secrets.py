@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag
+from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from reconciler.desired.base import Model
@@ -83,7 +83,7 @@ def secret_name(name: str) -> bool:
 
 def literal_secret_message(kind: str | None) -> str:
     """The one message for a literal where a secret reference belongs; it never contains the literal."""
-    what = f"this looks like a {kind}" if kind else "this is a literal value"
+    what = f"this looks like a credential ({kind})" if kind else "this is a literal value"
     return (
         f"{what}: secrets must not be written in the desired state; remove it (rotate it if it was real) "
         "and reference it by name instead, e.g. {env: NAME}"
@@ -119,7 +119,13 @@ def _which(value: Any) -> str:
 
 # A field that holds a plain value or a secret reference; a plain value that looks like a credential is refused.
 ValueOrSecret = Annotated[
-    Annotated[Annotated[str, BeforeValidator(_check_plain)], Tag("value")] | Annotated[SecretRef, Tag("secret")],
+    Annotated[
+        str,
+        BeforeValidator(_check_plain),
+        WithJsonSchema({"type": ["string", "integer", "boolean"]}),
+        Tag("value"),
+    ]
+    | Annotated[SecretRef, Tag("secret")],
     Discriminator(_which),
 ]
 
