@@ -1,0 +1,49 @@
+"""The GitHub adapter: PyGithub behind `GitHubPort`, a narrow interface of our own.
+
+Use `connect(settings_from_env())` to get a `GitHubRepo`; everything it takes and returns is a record from
+`records`, and everything it raises is a `reconciler.errors.ProviderError`. PyGithub's types stay inside this package.
+"""
+
+from __future__ import annotations
+
+from reconciler.providers.github.client import GitHubRepo, GitHubSettings, connect, settings_from_env
+from reconciler.providers.github.errors import Conflict, StaleBase
+from reconciler.providers.github.records import (
+    BODY_LIMIT,
+    ChangeProposal,
+    CheckOutput,
+    DeploymentRef,
+    FileChange,
+    GitHubPort,
+    IssueRef,
+    IssueReport,
+    Outcome,
+    PullRef,
+    RateLimit,
+    WorkflowRun,
+    blob_sha,
+    marker,
+)
+
+__all__ = [
+    "BODY_LIMIT",
+    "ChangeProposal",
+    "CheckOutput",
+    "Conflict",
+    "DeploymentRef",
+    "FileChange",
+    "GitHubPort",
+    "GitHubRepo",
+    "GitHubSettings",
+    "IssueRef",
+    "IssueReport",
+    "Outcome",
+    "PullRef",
+    "RateLimit",
+    "StaleBase",
+    "WorkflowRun",
+    "blob_sha",
+    "connect",
+    "marker",
+    "settings_from_env",
+]
