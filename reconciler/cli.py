@@ -17,6 +17,7 @@ from reconciler.errors import ChangesPresent, ExitCode, InvalidInput, Reconciler
 
 # name -> "module:attribute" of a click command. One line per command; the module owns the rest.
 COMMANDS: dict[str, str] = {
+    "drift": "reconciler.commands.drift:drift",
     "environments": "reconciler.commands.environments:environments",
     "plan": "reconciler.commands.plan:plan",
     "sandbox": "reconciler.cli:sandbox",

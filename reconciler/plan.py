@@ -314,7 +314,7 @@ def _replica_changes(env: Environment, name: str, service: Service, live: LiveSe
         if service.replicas is None or service.replicas == have:
             return []
         want = service.replicas
-        why = f"git declares {want} replicas; {have} are running"
+        why = f"git declares {want} replica{'s' if want != 1 else ''}; {have} {'is' if have == 1 else 'are'} running"
         path = ("services", name, "replicas")
     down = want < have
     steps = (

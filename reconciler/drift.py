@@ -1,0 +1,216 @@
+"""`drift`: the plan read as drift against git, acted on per field policy through the GitHub port.
+
+- every drifted field is listed in ONE issue per environment (label `drift` + hidden marker), with live vs git and
+  when it was first seen; the issue is edited in place while drift lasts and closed when it clears;
+- fields whose policy is `adopt` also get ONE pull request per environment that writes the live values into the
+  desired-state file, changing only those scalars (`yamledit`); later runs update the same branch and PR;
+- fields whose policy is `correct` are listed as intended corrections (apply makes live match git).
+An environment that could not be fully observed is never closed or rewritten: unknown is not clean.
+A run with nothing drifted and no issue open makes no request at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.observe import DRIFT_LABEL, drift_key
+from reconciler.observed import GitHubFacts, ObservedState, Unreachable
+from reconciler.plan_types import Action, Change, EnvironmentPlan, Plan
+from reconciler.render.text import show
+from reconciler.yamledit import edit_file_bytes
+
+if TYPE_CHECKING:
+    from reconciler.providers.github.records import GitHubPort
+
+ADOPT_LABEL = "drift"
+_SEEN = re.compile(r"<!-- seen (\S+) (\S+) -->")
+
+
+@dataclass(frozen=True)
+class EnvironmentDrift:
+    environment: str
+    changes: tuple[Change, ...]
+    corrections: tuple[Change, ...]
+    adopt: tuple[Change, ...]
+    observed_fully: bool
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    lines: tuple[str, ...]
+    failed: bool
+
+
+def drift_of(env: EnvironmentPlan) -> EnvironmentDrift:
+    drifted = tuple(c for c in env.changes if c.is_drift)
+    return EnvironmentDrift(
+        environment=env.environment,
+        changes=drifted,
+        corrections=tuple(c for c in drifted if c.action is Action.APPLY and c.policy.value == "correct"),
+        adopt=tuple(c for c in drifted if c.action is Action.ADOPT),
+        observed_fully=env.complete,
+    )
+
+
+def first_seen(body: str) -> dict[str, str]:
+    """`address -> ISO time` recorded in an issue body we wrote earlier."""
+    return dict(_SEEN.findall(body))
+
+
+def issue_body(drift: EnvironmentDrift, seen: dict[str, str], pull_url: str | None) -> str:
+    """Deterministic for the same drift, so an unchanged drift makes no write."""
+    lines = [
+        f"Live state of **{drift.environment}** differs from what git declares.",
+        "",
+        "| Field | Live | Git | Policy | What happens | First seen |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in drift.changes:
+        if c.action is Action.ADOPT:
+            happens = f"adopted into git by {pull_url}" if pull_url else "adopt PR"
+        elif c.action is Action.MANUAL:
+            happens = "needs a person: " + c.why.replace("|", "\\|")
+        elif c.policy.value == "correct":
+            happens = "corrected by the next apply"
+        else:
+            happens = "reported; the next apply restores git's value"
+        cells = (
+            f"`{c.address}`",
+            f"`{show(c.before)}`",
+            f"`{show(c.after)}`",
+            c.policy.value,
+            happens,
+            seen[c.address],
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "This issue is updated in place by `reconciler drift` and closed when live matches git again.", ""]
+    lines += [f"<!-- seen {c.address} {seen[c.address]} -->" for c in drift.changes]
+    return "\n".join(lines) + "\n"
+
+
+def adopt_edits(drift: EnvironmentDrift, source: Path) -> tuple[bytes, bytes]:
+    """The desired-state file before and after writing the live values of the adopted fields into it."""
+    original = source.read_bytes()
+    edits = {c.source_path: c.before for c in drift.adopt if c.source_path is not None}
+    assert all(not isinstance(v, tuple) for v in edits.values())
+    return original, edit_file_bytes(original, edits, str(source))  # type: ignore[arg-type]
+
+
+def act(
+    plan: Plan,
+    observed: ObservedState,
+    sources: dict[str, Path],
+    github: GitHubPort | Unreachable | None,
+    *,
+    now: datetime,
+    repo_path: Callable[[Path], str],
+) -> DriftResult:
+    """Apply the drift policies of every environment; returns what was done, line by line."""
+    from reconciler.providers.github.records import ChangeProposal, FileChange, IssueReport
+
+    out: list[str] = []
+    failed = False
+    port = None
+    if isinstance(github, Unreachable):
+        failed = True
+        out.append(f"GitHub unreachable, no issue or PR written: {github.reason}")
+    else:
+        port = github
+    for env in plan.environments:
+        drift = drift_of(env)
+        name = env.environment
+        if not drift.observed_fully:
+            failed = True
+            out.append(f"{name}: not fully observed; drift issue and PR left as they are")
+            continue
+        live = observed.environment(name)
+        facts = live.github if live is not None else None
+        known = facts.drift_issue if isinstance(facts, GitHubFacts) else None
+        if not drift.changes:
+            if port is not None and known is not None:
+                outcome = port.resolve_issue(DRIFT_LABEL, drift_key(name), "Live matches git again; closing.")
+                out.append(f"{name}: no drift; issue #{outcome.number} {outcome.action}")
+            else:
+                out.append(f"{name}: no drift")
+            continue
+        for c in drift.changes:
+            out.append(f"{name}: drift {c.address}: live {show(c.before)}, git {show(c.after)} ({c.policy.value})")
+        for c in drift.corrections:
+            out.append(f"{name}: intended correction {c.address} -> {show(c.after)} (through apply)")
+        if port is None:
+            out.append(f"{name}: GitHub not configured; no issue or PR written")
+            continue
+        pull_url = None
+        if drift.adopt:
+            before, after = adopt_edits(drift, sources[name])
+            path = repo_path(sources[name])
+            listed = ", ".join(f"`{c.address}`" for c in drift.adopt)
+            proposal = ChangeProposal(
+                branch=f"reconciler/adopt-drift-{name}",
+                title=f"Adopt live drift into git: {name}",
+                body=f"Live values in **{name}** differ from git and the drift policy says adopt them: {listed}.\n"
+                "This PR changes only those values; merge it to make git match what runs.",
+                message=f"Adopt live drift in {name}: {', '.join(c.address for c in drift.adopt)}",
+                files=(FileChange(path=path, content=after, previous=before),),
+                labels=(ADOPT_LABEL,),
+            )
+            pull = port.propose_change(proposal)
+            pull_url = pull.url
+            out.append(f"{name}: adopt PR #{pull.number} {pull.action}")
+        seen = first_seen(known.body if known is not None else "")
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        seen = {c.address: seen.get(c.address, stamp) for c in drift.changes}
+        report = IssueReport(
+            key=drift_key(name),
+            label=DRIFT_LABEL,
+            title=f"Drift in {name}: live differs from git",
+            body=issue_body(drift, seen, pull_url),
+            labels=("reconciler",),
+        )
+        outcome = port.report_issue(report)
+        out.append(f"{name}: drift issue #{outcome.number} {outcome.action}")
+    return DriftResult(tuple(out), failed)
+
+
+def repo_relative(path: Path) -> str:
+    """The file's path as the repository knows it (commands run from the repository root)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def drift_command(path: Path, names: tuple[str, ...]) -> tuple[str, int]:
+    """`reconciler drift`: observe, plan, then file issues and PRs per policy. Exit 1 when anything was not seen."""
+    from datetime import UTC
+
+    from reconciler import planning
+
+    done = planning.run(path, names)
+    try:
+        github = done.providers.github
+        if github is None:
+            from reconciler import actions
+
+            if actions.in_actions():
+                github = Unreachable("github", "GITHUB_REPOSITORY is not set")
+        result = act(
+            done.plan,
+            done.observed,
+            dict(done.desired.sources),
+            github,
+            now=datetime.now(UTC),
+            repo_path=repo_relative,
+        )
+    finally:
+        planning.close(done.providers)
+    lines = list(result.lines)
+    for env in done.plan.environments:
+        lines += [f"{env.environment}: {u}" for u in env.unreachable]
+    return "\n".join(lines) + "\n", 1 if result.failed else 0
