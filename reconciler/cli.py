@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
 
 SANDBOX_COMMANDS: dict[str, str] = {
     "github": "reconciler.commands.sandbox_github:sandbox_github",
+    "railway": "reconciler.commands.sandbox_railway:sandbox_railway",
 }
 
 

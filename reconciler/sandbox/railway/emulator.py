@@ -7,11 +7,9 @@ methods. A failed action raises `ApiError`, whose message becomes the GraphQL er
 from __future__ import annotations
 
 import copy
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.railway import config as cfg
@@ -19,36 +17,22 @@ from reconciler.sandbox.railway.lifecycle import join_all, launch
 from reconciler.sandbox.railway.lifecycle import restart as restart_deployment
 from reconciler.sandbox.railway.load import LoadModel, load_model
 from reconciler.sandbox.railway.model import (
+    BEHAVIOURS,
+    FAST,
     IN_PROGRESS_STATUSES,
+    ApiError,
     Deployment,
     Environment,
     PatchRecord,
     Project,
     Service,
+    Timings,
     VolumeInstance,
     new_id,
 )
 from reconciler.sandbox.railway.processes import DemoProcess
 
-BEHAVIOURS = frozenset({"healthy", "fails_health", "crashes", "migration_fails", "errors", "slow"})
-
-
-class ApiError(Exception):
-    """A request the emulated API refuses; the message is what the GraphQL error says."""
-
-
-@dataclass(frozen=True)
-class Timings:
-    """How long (real seconds) each lifecycle phase takes. The defaults suit an interactive sandbox."""
-
-    phase: float = 0.5
-    healthcheck_interval: float = 0.1
-    # Cap on a service's healthcheckTimeout (Railway's default is 300 s), so a failing health check ends sooner.
-    healthcheck_timeout: float = 10.0
-    crash_after: float = 1.0
-
-
-FAST = Timings(phase=0.02, healthcheck_interval=0.02, healthcheck_timeout=1.0, crash_after=0.3)
+__all__ = ["FAST", "ApiError", "Emulator", "Timings"]
 
 
 class Emulator:
@@ -395,6 +379,3 @@ class Emulator:
                 return status
             time.sleep(0.01)
         raise TimeoutError(f"deployment {deployment_id} still {self.deployment(deployment_id).status}")
-
-
-COMMIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")

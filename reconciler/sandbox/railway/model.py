@@ -17,6 +17,27 @@ from typing import Any
 FINAL_STATUSES = frozenset({"FAILED", "CRASHED", "REMOVED", "SKIPPED"})
 IN_PROGRESS_STATUSES = frozenset({"QUEUED", "WAITING", "INITIALIZING", "BUILDING", "DEPLOYING"})
 
+BEHAVIOURS = frozenset({"healthy", "fails_health", "crashes", "migration_fails", "errors", "slow"})
+
+
+class ApiError(Exception):
+    """A request the emulated API refuses; the message is what the GraphQL error says."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    """How long (real seconds) each lifecycle phase takes. The defaults suit an interactive sandbox."""
+
+    phase: float = 0.5
+    healthcheck_interval: float = 0.1
+    # Cap on a service's healthcheckTimeout (Railway's default is 300 s), so a failing health check ends sooner.
+    healthcheck_timeout: float = 10.0
+    crash_after: float = 1.0
+
+
+FAST = Timings(phase=0.02, healthcheck_interval=0.02, healthcheck_timeout=1.0, crash_after=0.3)
+
+
 _counter = itertools.count(1)
 
 

@@ -5,16 +5,18 @@ Every other root field answers "not implemented by the emulator: Type.field" (se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.railway import metrics
 from reconciler.sandbox.railway import views as v
-from reconciler.sandbox.railway.emulator import COMMIT_SHA, ApiError, Emulator
+from reconciler.sandbox.railway.emulator import ApiError, Emulator
 from reconciler.sandbox.railway.model import iso, new_id
 from reconciler.sandbox.railway.seed import SCHEDULE_RETENTION
 
+COMMIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 SCHEDULE_CRON = {"DAILY": "0 3 * * *", "WEEKLY": "0 3 * * 0", "MONTHLY": "0 3 1 * *"}
 # serviceInstanceUpdate input fields and where they live in the config document.
 UPDATE_PATHS = {
@@ -66,6 +68,9 @@ def _workspace(em: Emulator) -> v.View:
 
 @query
 def q_projects(em: Emulator, auth: Auth, **page: Any) -> v.View:
+    # A project token names its own project (`projectToken`); listing projects needs an account/workspace token.
+    if auth.kind != "bearer":
+        raise ApiError("Not Authorized")
     return v.connection(list(em.projects.values()), lambda p: v.project_view(em, p), **page)
 
 
@@ -178,11 +183,14 @@ def q_variables(
     if serviceId is not None:
         em.service_config(environmentId, serviceId)
     if unrendered:
-        source = environment.config if serviceId is None else {"sharedVariables": {}}
-        if serviceId is None:
-            return cfg.render_variables({"sharedVariables": source.get("sharedVariables") or {}}, None)
-        table = environment.config["services"][serviceId].get("variables") or {}
-        return {k: str(s["value"]) for k, s in table.items() if not s.get("isSealed") and s.get("value") is not None}
+        # Raw values: references such as ${{shared.X}} stay as written.
+        config = environment.config
+        table = config.get("sharedVariables") if serviceId is None else config["services"][serviceId].get("variables")
+        return {
+            name: str(spec["value"])
+            for name, spec in (table or {}).items()
+            if isinstance(spec, dict) and not spec.get("isSealed") and spec.get("value") is not None
+        }
     return cfg.render_variables(environment.config, serviceId)
 
 
