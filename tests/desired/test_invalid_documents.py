@@ -67,7 +67,8 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         "bad cron: wrong number of fields",
         MINIMAL + BACKUPS.format(schedule="'0 3 * *'"),
         [
-            "8:13: invalid cron expression: a cron expression has 5 fields (minute hour day-of-month month day-of-week), not 4"
+            "8:13: invalid cron expression: "
+            "a cron expression has 5 fields (minute hour day-of-month month day-of-week), not 4"
         ],
     ),
     (
@@ -130,7 +131,8 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         "a literal connection string with a password",
         MINIMAL + "database: {url: 'postgresql://app:s3cr3t-pw@db.internal:5432/fixia'}\n",
         [
-            "5:17: this looks like a credential (URL with a password): secrets must not be written in the desired state; "
+            "5:17: this looks like a credential (URL with a password): "
+            "secrets must not be written in the desired state; "
             "remove it (rotate it if it was real) and reference it by name instead, e.g. {env: NAME}"
         ],
     ),
