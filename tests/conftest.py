@@ -8,7 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 # Each area's fixtures live in tests/fixtures/<area>.py; list them here.
-pytest_plugins: list[str] = ["tests.fixtures.postgres", "tests.fixtures.s3", "tests.fixtures.github"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.s3",
+    "tests.fixtures.github",
+    "tests.fixtures.world",
+]
 
 # Credentials and endpoints that must never leak into a test from the developer's shell or CI.
 _STRIPPED_PREFIXES = ("AWS_", "RAILWAY_", "GITHUB_", "GH_", "SLACK_", "RECONCILER_")

@@ -1,0 +1,103 @@
+"""Drift end to end over real sockets: Railway emulator, GitHub stand-in, PostgreSQL and SeaweedFS.
+
+A replica count is changed "in the dashboard"; drift runs twice and leaves exactly one issue and one adopt PR whose
+diff touches exactly one line; the change is reverted and the issue is closed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+
+import pytest
+
+from reconciler.drift import act
+from reconciler.observe import observe
+from reconciler.plan import plan
+from reconciler.planning import close
+from tests.fixtures.world import WORLD_TOKEN, World
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world_edit() -> object:
+    def edit(name: str, text: str) -> str:
+        if name == "staging":
+            return text.replace("drift: {default: correct}", "drift: {default: report, fields: {replicas: adopt}}")
+        return text
+
+    return edit
+
+
+def run_drift(world: World) -> tuple[str, ...]:
+    providers = world.providers()
+    try:
+        desired = world.desired
+        observed = observe(desired, providers)
+        result = act(
+            plan(desired, observed),
+            observed,
+            dict(desired.sources),
+            providers.github,  # type: ignore[arg-type]
+            now=datetime(2026, 11, 26, 23, 0, tzinfo=UTC),
+            repo_path=lambda p: f"desired-state/{p.name}",
+        )
+    finally:
+        close(providers)
+    assert not result.failed, result.lines
+    return result.lines
+
+
+def open_issues(world: World, label: str) -> list[object]:
+    return [i for i in world.repo.issues.values() if not i.is_pull and i.state == "open" and label in i.labels]
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_nothing_drifted_and_no_issue_means_no_writes(world: World) -> None:
+    world.github.reset_counter()
+    lines = run_drift(world)
+    assert "staging: no drift" in lines and "production: no drift" in lines
+    assert world.github.count("POST") == world.github.count("PATCH") == 0
+    assert world.github.count() <= 2  # one listing of drift issues per environment
+
+
+def test_dashboard_replica_change_gives_one_issue_and_one_single_line_pr_then_closes(world: World) -> None:
+    world.set_replicas("staging", "web", 3)
+
+    first = run_drift(world)
+    second = run_drift(world)
+
+    assert "staging: drift staging/web/replicas: live 3, git 1 (adopt)" in first
+    issues = open_issues(world, "drift")
+    assert len(issues) == 1, issues
+    issue = issues[0]
+    assert issue.title == "Drift in staging: live differs from git"  # type: ignore[attr-defined]
+    assert "| `staging/web/replicas` | `3` | `1` | adopt |" in issue.body  # type: ignore[attr-defined]
+    assert "2026-11-26T23:00:00Z" in issue.body  # type: ignore[attr-defined]
+    assert any(line.endswith("unchanged") for line in second if "drift issue" in line)
+
+    pulls = list(world.repo.pulls.values())
+    assert len(pulls) == 1
+    before = world.repo_text("desired-state/staging.yaml")
+    after = world.repo_text("desired-state/staging.yaml", pulls[0].head)
+    diff = changed_lines(before, after)
+    assert len(diff) == 2, diff  # one line out, one line in
+    assert diff[0].strip() == "-    replicas: 1" and diff[1].strip() == "+    replicas: 3"
+
+    world.set_replicas("staging", "web", 1)
+    third = run_drift(world)
+    assert any("issue" in line and line.endswith("closed") for line in third), third
+    assert open_issues(world, "drift") == []
+
+
+def test_planted_tokens_never_appear_in_drift_output_or_github(world: World) -> None:
+    world.set_replicas("staging", "web", 2)
+    lines = "\n".join(run_drift(world))
+    everything = lines + "".join(str(i.body) for i in world.repo.issues.values())
+    for secret in (WORLD_TOKEN, world.database_url):
+        assert secret not in everything
