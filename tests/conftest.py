@@ -13,6 +13,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.s3",
     "tests.fixtures.github",
     "tests.fixtures.world",
+    "tests.fixtures.railway",
 ]
 
 # Credentials and endpoints that must never leak into a test from the developer's shell or CI.

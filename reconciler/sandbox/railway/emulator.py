@@ -299,6 +299,7 @@ class Emulator:
             if deployment.status == status:
                 return
             deployment.status = status
+            deployment.history.append(status)
             deployment.status_updated_at = deployment.updated_at = self.clock()
             if status == "SUCCESS":
                 deployment.succeeded = True

@@ -146,6 +146,8 @@ class Deployment:
     updated_at: float = 0.0
     succeeded: bool = False
     events: list[Event] = field(default_factory=list)
+    # Every status the deployment passed through, in order (tests assert the lifecycle with it).
+    history: list[str] = field(default_factory=list)
     port: int | None = None
     restarts: int = 0
     # Bumped by a restart, so the monitor thread of the previous run knows to step aside.
@@ -157,3 +159,4 @@ class Deployment:
 
     def __post_init__(self) -> None:
         self.status_updated_at = self.updated_at = self.created_at
+        self.history.append(self.status)
