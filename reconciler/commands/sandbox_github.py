@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -37,4 +38,6 @@ def sandbox_github(port: int, repo: str, seed_dir: Path | None, validate: bool) 
     """
     from reconciler.sandbox.github import serve
 
+    if validate and importlib.util.find_spec("jsonschema") is None:
+        raise click.UsageError("--validate needs jsonschema (install the project's dev dependency group)")
     return serve(port=port, repo=repo, seed_dir=seed_dir, validate=validate)
