@@ -108,3 +108,22 @@ def test_issue_list_pages_past_the_first_page(github_stand_in: GitHubStandIn, gi
 def test_missing_issue_is_unknown_object(github_client: Any, github_repo: Repo) -> None:
     with pytest.raises(UnknownObjectException):
         assert github_client.get_repo(GITHUB_REPO).get_issue(99).title
+
+
+def test_search_finds_issues_by_qualifiers_after_the_index_lag(
+    github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
+    repo = github_client.get_repo(GITHUB_REPO)
+    drift = repo.create_issue(title="Drift detected: railway/web", labels=["drift"])
+    repo.create_issue(title="Drift detected: railway/api", labels=["other"])
+    query = f'repo:{GITHUB_REPO} is:issue is:open label:drift in:title "railway/web"'
+    found = github_client.search_issues(query)
+    assert [issue.number for issue in found] == [drift.number]
+    assert found.totalCount == 1
+
+    github_stand_in.state.search_lag = 60.0
+    github_repo.issues[drift.number].indexed_at -= 120  # the first issue has been in the index for a while
+    repo.create_issue(title="Drift detected: railway/web again", labels=["drift"])
+    # The new issue is not in the index yet, so search would miss a duplicate; the list endpoint does not.
+    assert [issue.number for issue in github_client.search_issues(query)] == [drift.number]
+    assert len(list(repo.get_issues(labels=["drift"]))) == 2

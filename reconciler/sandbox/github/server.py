@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from reconciler.sandbox.github import routes_git, routes_issues, routes_pulls, routes_records  # noqa: F401  (routes)
+from reconciler.sandbox.github import (  # noqa: F401  (importing registers the routes)
+    routes_git,
+    routes_issues,
+    routes_pulls,
+    routes_records,
+    routes_search,
+)
 from reconciler.sandbox.github.faults import Faults
 from reconciler.sandbox.github.routing import DOCS, ApiError, Ctx, Request, Response, find_route
 from reconciler.sandbox.github.state import DEFAULT_ACTOR, Repo, State

@@ -50,6 +50,8 @@ class Issue:
     labels: list[str] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     is_pull: bool = False
+    # When the search index learns of the issue's latest write (see State.search_lag).
+    indexed_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -275,6 +277,8 @@ class State:
         self.repos: dict[str, Repo] = {}
         self._ids = itertools.count(1001)
         self.rate_limit = 5000
+        # Seconds before a new or edited issue shows in /search/issues: GitHub's index lags writes.
+        self.search_lag = 0.0
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
 
