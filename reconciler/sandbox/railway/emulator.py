@@ -358,6 +358,14 @@ class Emulator:
         for deployment in live:
             if deployment.id not in self.processes:
                 launch(self, deployment, build=False, already_live=True)
+        # Return once the seeded apps answer, so a caller can use them at once.
+        deadline = time.monotonic() + 20
+        while self.start_processes and time.monotonic() < deadline:
+            with self.lock:
+                pending = [d for d in live if d.id not in self.processes and d.status == "SUCCESS"]
+            if not pending:
+                break
+            time.sleep(0.01)
 
     def stop(self) -> None:
         """Stop every lifecycle thread and demo app. Safe to call more than once."""
