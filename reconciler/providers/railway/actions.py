@@ -196,16 +196,18 @@ class ActionsMixin(ObserveMixin):
 
     # -- waiting ----------------------------------------------------------------------------------------------
 
-    def wait_for_deployment(self, deployment_id: str, timeout: float = 900.0) -> DeployOutcome:
+    def wait_for_deployment(self, deployment_id: str, timeout: float = 900.0, stable_for: float = 0.0) -> DeployOutcome:
         """Poll until the deployment is terminal (backing off), then say why it ended. Never raises on failure.
 
         Unknown statuses are polled on like in-progress ones (and logged), unless Railway says the deployment
-        stopped; a timeout is an outcome (`FailureKind.TIMED_OUT`), not an exception.
+        stopped; a timeout is an outcome (`FailureKind.TIMED_OUT`), not an exception. With `stable_for`, a
+        `SUCCESS` must hold that many seconds (a version that crashes right after start ends `CRASHED`).
         """
         deadline = self.clock() + timeout
         interval = self.poll.initial
         seen_unknown: set[str] = set()
         last: Deployment | None = None
+        healthy_since: float | None = None
         while True:
             try:
                 last = self.deployment(deployment_id)
@@ -215,7 +217,11 @@ class ActionsMixin(ObserveMixin):
                     raise
             else:
                 state = last.state
-                if state in (DeploymentState.SUCCEEDED, DeploymentState.FAILED, DeploymentState.NEEDS_APPROVAL):
+                if state is DeploymentState.SUCCEEDED:
+                    healthy_since = self.clock() if healthy_since is None else healthy_since
+                    if self.clock() - healthy_since >= stable_for:
+                        return explain(last, ())
+                if state in (DeploymentState.FAILED, DeploymentState.NEEDS_APPROVAL):
                     return explain(last, self.deployment_events(last.id) if state is DeploymentState.FAILED else ())
                 if state is DeploymentState.UNKNOWN:
                     if last.status not in seen_unknown:
@@ -225,6 +231,8 @@ class ActionsMixin(ObserveMixin):
                         return explain(last, self.deployment_events(last.id))
             if self.clock() + interval > deadline:
                 assert last is not None
+                if healthy_since is not None and last.state is DeploymentState.SUCCEEDED:
+                    return explain(last, ())  # healthy all along; the window just outlasted the timeout
                 return DeployOutcome(
                     last,
                     False,
@@ -235,7 +243,12 @@ class ActionsMixin(ObserveMixin):
             interval = min(self.poll.max_interval, interval * self.poll.factor)
 
     def wait_for_new_deployment(
-        self, environment_id: str, service_id: str, previous_id: str | None, timeout: float = 900.0
+        self,
+        environment_id: str,
+        service_id: str,
+        previous_id: str | None,
+        timeout: float = 900.0,
+        stable_for: float = 0.0,
     ) -> DeployOutcome:
         """After a patch commit: wait for a deployment newer than `previous_id` to appear, then for it to end."""
         started = self.clock()
@@ -244,7 +257,7 @@ class ActionsMixin(ObserveMixin):
             latest = self.latest_deployment(environment_id, service_id)
             if latest is not None and latest.id != previous_id:
                 remaining = max(0.0, timeout - (self.clock() - started))
-                return self.wait_for_deployment(latest.id, timeout=remaining)
+                return self.wait_for_deployment(latest.id, timeout=remaining, stable_for=stable_for)
             if self.clock() + interval > started + timeout:
                 placeholder = latest or Deployment(id=previous_id or "", status="NONE")
                 return DeployOutcome(
