@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from reconciler.desired.base import Model, fail
-from reconciler.desired.cron import Cron
+from reconciler.desired.cron import Cron, CronSchedule, parse_cron
 from reconciler.desired.durations import Duration
 from reconciler.desired.secrets import Secret
 
@@ -85,6 +85,11 @@ class Backups(Model):
     encryption: Literal["aws:kms", "AES256", "none"] = Field(default="AES256", description="S3 server-side encryption")
     kms_key_id: str | None = Field(default=None, description="KMS key for aws:kms (default: the bucket's key)")
     object_lock: ObjectLock | None = Field(default=None, description="lock backup objects against deletion")
+
+    @property
+    def cron(self) -> CronSchedule:
+        """The schedule, parsed (it was checked at load time)."""
+        return parse_cron(self.schedule)
 
     @model_validator(mode="after")
     def _consistent(self) -> Backups:
