@@ -14,9 +14,11 @@ from reconciler.sandbox.github import (
     GitHubStandIn,
     Repo,
     duplicate_pull_request,
+    primary_rate_limit,
     secondary_rate_limit,
     server_error,
     stale_sha,
+    too_many_requests,
 )
 from reconciler.sandbox.github import bodies as bodies_module
 from tests.fixtures.github import GITHUB_REPO
@@ -145,6 +147,22 @@ def test_secondary_rate_limit_carries_retry_after(
     assert limited.value.headers is not None
     assert limited.value.headers["retry-after"] == "7"
     assert list(github_client.get_repo(GITHUB_REPO).get_issues()) == []
+
+
+def test_a_spent_primary_budget_and_a_429(
+    github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
+    repo = github_client.get_repo(GITHUB_REPO)
+    github_stand_in.faults.add(primary_rate_limit(reset_in=30), route=ISSUES)
+    with pytest.raises(RateLimitExceededException) as spent:
+        list(repo.get_issues())
+    assert spent.value.headers is not None
+    assert spent.value.headers["x-ratelimit-remaining"] == "0"
+    github_stand_in.faults.add(too_many_requests(retry_after=None), route=ISSUES)
+    with pytest.raises(GithubException) as throttled:
+        list(repo.get_issues())
+    assert throttled.value.status == 429
+    assert not isinstance(throttled.value, RateLimitExceededException)
 
 
 def test_stale_sha_and_duplicate_pull_faults(

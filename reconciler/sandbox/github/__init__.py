@@ -7,9 +7,11 @@ from reconciler.sandbox.github.faults import (
     Fault,
     Faults,
     duplicate_pull_request,
+    primary_rate_limit,
     secondary_rate_limit,
     server_error,
     stale_sha,
+    too_many_requests,
 )
 from reconciler.sandbox.github.seed import load_seed_dir, serve
 from reconciler.sandbox.github.server import GitHubStandIn, RequestRecord
@@ -26,8 +28,10 @@ __all__ = [
     "Violation",
     "duplicate_pull_request",
     "load_seed_dir",
+    "primary_rate_limit",
     "secondary_rate_limit",
     "serve",
     "server_error",
     "stale_sha",
+    "too_many_requests",
 ]

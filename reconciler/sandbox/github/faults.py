@@ -7,6 +7,7 @@ the next matching request gets that answer instead of reaching the state. Routes
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,24 @@ def secondary_rate_limit(retry_after: int = 60) -> Fault:
         "status": "403",
     }
     return Fault(403, body, (("Retry-After", str(retry_after)),))
+
+
+def primary_rate_limit(reset_in: int = 60) -> Fault:
+    """403 with `X-RateLimit-Remaining: 0` and a reset `reset_in` seconds ahead: the hourly budget is spent."""
+    body = {
+        "message": "API rate limit exceeded for installation ID 1.",
+        "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits-for-the-rest-api",
+        "status": "403",
+    }
+    reset = str(int(time.time()) + reset_in)
+    return Fault(403, body, (("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset)))
+
+
+def too_many_requests(retry_after: int | None = 1) -> Fault:
+    """429 (with `Retry-After` unless None): PyGithub does not map it to a rate-limit exception."""
+    body = {"message": "Too Many Requests", "documentation_url": DOCS, "status": "429"}
+    headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
+    return Fault(429, body, headers)
 
 
 def stale_sha(path: str = "file", sha: str = "0" * 40) -> Fault:

@@ -133,16 +133,16 @@ class GitHubStandIn:
         with self.state.lock:
             limit, remaining, reset, used = self.state.spend(0 if route == "/rate_limit" else 1)
             response = self._answer(method, path, query, headers, raw_body, found)
-            response.headers.update(
-                {
-                    "X-RateLimit-Limit": str(limit),
-                    "X-RateLimit-Remaining": str(remaining),
-                    "X-RateLimit-Reset": str(reset),
-                    "X-RateLimit-Used": str(used),
-                    "X-RateLimit-Resource": "core",
-                    "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
-                }
-            )
+            # A fault may set its own rate-limit headers (a spent budget); the counters fill in the rest.
+            response.headers = {
+                "X-RateLimit-Limit": str(limit),
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(reset),
+                "X-RateLimit-Used": str(used),
+                "X-RateLimit-Resource": "core",
+                "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
+                **response.headers,
+            }
             self.requests.append(RequestRecord(method, route, path, response.status))
             if self.validate:
                 found_violations = validate_response(method, path, response.status, response.headers, response.body)
