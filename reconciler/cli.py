@@ -19,6 +19,7 @@ from reconciler.errors import ChangesPresent, ExitCode, InvalidInput, Reconciler
 COMMANDS: dict[str, str] = {
     "drift": "reconciler.commands.drift:drift",
     "environments": "reconciler.commands.environments:environments",
+    "backup": "reconciler.commands.backup:backup",
     "plan": "reconciler.commands.plan:plan",
     "sandbox": "reconciler.cli:sandbox",
     "schema": "reconciler.commands.schema:schema",

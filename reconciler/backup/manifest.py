@@ -9,6 +9,7 @@ Layout under the environment's prefix, one folder per backup, ids sorting by tim
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -18,7 +19,8 @@ SCHEMA_VERSION = 1
 Kind = Literal["scheduled", "pre-deploy", "manual"]
 Level = Literal["cheap", "full"]
 
-_ID = re.compile(r"^(\d{8}T\d{6}Z)-(scheduled|pre-deploy|manual)(?:-([0-9a-f]{1,12}))?$")
+# <UTC time>-<kind>[-<short commit>]-<4 random hex>: the random part keeps two runs in one second apart.
+_ID = re.compile(r"^(\d{8}T\d{6}Z)-(scheduled|pre-deploy|manual)(?:-([0-9a-f]{1,12}))?-([0-9a-f]{4})$")
 
 
 class Manifest(BaseModel):
@@ -90,10 +92,11 @@ def normalise_prefix(prefix: str) -> str:
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
-def make_backup_id(kind: str, at: datetime, git_commit: str | None = None) -> str:
+def make_backup_id(kind: str, at: datetime, git_commit: str | None = None, token: str | None = None) -> str:
     stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     short = (git_commit or "").lower()[:7]
-    return f"{stamp}-{kind}-{short}" if re.fullmatch(r"[0-9a-f]{1,12}", short) else f"{stamp}-{kind}"
+    token = token or secrets.token_hex(2)
+    return f"{stamp}-{kind}-{short}-{token}" if re.fullmatch(r"[0-9a-f]{1,12}", short) else f"{stamp}-{kind}-{token}"
 
 
 def is_backup_id(text: str) -> bool:

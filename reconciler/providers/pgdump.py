@@ -22,7 +22,7 @@ from typing import IO
 from reconciler.errors import PermanentError, ProviderError, VerificationFailed
 from reconciler.providers.postgres import split_for_subprocess
 
-_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+_VERSION = re.compile(r"\(PostgreSQL\)\s+((\d+)(?:\.\d+)*)")
 _STDERR_TAIL = 4000
 
 
@@ -102,8 +102,7 @@ def client_version(tool: str = "pg_dump") -> ClientVersion:
     match = _VERSION.search(out)
     if not match:
         raise PermanentError(f"could not read the version of {tool} from {out.strip()!r}")
-    minor = match.group(2)
-    return ClientVersion(text=f"{match.group(1)}.{minor}" if minor else match.group(1), major=int(match.group(1)))
+    return ClientVersion(text=match.group(1), major=int(match.group(2)))
 
 
 def check_client_supports(server_version_num: int, tool: str = "pg_dump") -> ClientVersion:

@@ -231,14 +231,15 @@ def database_exists(url: str, name: str) -> bool:
         return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
 
 
-def create_database(url: str, name: str) -> None:
-    """Create an empty database `name` on the server of `url` (from template0, so it is truly empty)."""
+def create_database(url: str, name: str, template: str = "template0") -> None:
+    """Create database `name` on the server of `url`: empty (from template0) or a copy of `template`."""
     _check_name(name)
+    _check_name(template)
     psycopg = _psycopg()
     admin = with_database(url, "postgres")
     with connect(admin) as conn:
         try:
-            conn.execute(f'create database "{name}" template template0')
+            conn.execute(f'create database "{name}" template "{template}"')
         except psycopg.errors.DuplicateDatabase as e:
             raise PermanentError(f"database {name} already exists on {describe_url(admin)}") from e
         except psycopg.Error as e:

@@ -36,12 +36,15 @@ class Readable(Protocol):
 
 @dataclass(frozen=True)
 class Encryption:
-    """Server-side encryption for every object: `AES256` (S3-managed keys) or `aws:kms` with an optional key id."""
+    """Server-side encryption for every object: `AES256` (S3-managed keys), `aws:kms` with an optional key id, or
+    `none` (the bucket's default applies)."""
 
     mode: str = "AES256"
     kms_key_id: str | None = None
 
     def put_args(self) -> dict[str, str]:
+        if self.mode == "none":
+            return {}
         args = {"ServerSideEncryption": self.mode}
         if self.mode == "aws:kms" and self.kms_key_id:
             args["SSEKMSKeyId"] = self.kms_key_id
