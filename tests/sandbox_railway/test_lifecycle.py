@@ -18,8 +18,8 @@ EVENTS = "query($id: String!) { deploymentEvents(id: $id, first: 50) { edges { n
 def deploy_version(server: EmulatorServer, tag: str, service_id: str = "svc-api") -> str:
     """Commit a new image tag; returns the id of the deployment it started."""
     patch = {"services": {service_id: {"source": {"image": f"{API_IMAGE}:{tag}"}}}}
-    body = post(server, "mutation($p: EnvironmentConfig) { environmentPatchCommit(environmentId: \"env-prod\", patch: $p) }",
-                {"p": patch}).json()  # fmt: skip
+    query = 'mutation($p: EnvironmentConfig) { environmentPatchCommit(environmentId: "env-prod", patch: $p) }'
+    body = post(server, query, {"p": patch}).json()
     assert "errors" not in body, body
     deployment_id: str = deployments(server, service_id)[0]["id"]
     return deployment_id
