@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from reconciler.desired.base import Model, fail
-from reconciler.desired.cron import Cron, CronSchedule, parse_cron
-from reconciler.desired.durations import Duration
+from reconciler.desired.base import Location, Model, fail
+from reconciler.desired.cron import Cron, CronSchedule, longest_gap, parse_cron
+from reconciler.desired.durations import Duration, format_duration
 from reconciler.desired.secrets import Secret
 
 
@@ -93,6 +93,19 @@ class Backups(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Backups:
+        problems: list[tuple[Location, str]] = []
         if self.kms_key_id is not None and self.encryption != "aws:kms":
-            fail([(("kms_key_id",), "kms_key_id needs encryption: aws:kms")])
+            problems.append((("kms_key_id",), "kms_key_id needs encryption: aws:kms"))
+        gap = longest_gap(self.cron)
+        if gap is None:
+            problems.append((("schedule",), f"the schedule '{self.schedule}' never fires"))
+        elif self.max_age < gap:
+            problems.append(
+                (
+                    ("max_age",),
+                    f"max_age {format_duration(self.max_age)} is shorter than the longest gap between scheduled "
+                    f"backups ({format_duration(gap)}): the newest backup would look stale before the next one is due",
+                )
+            )
+        fail(problems)
         return self

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
@@ -42,6 +42,26 @@ class CronSchedule:
         if self.days_restricted and self.weekdays_restricted:
             return day_ok or weekday_ok
         return day_ok and weekday_ok
+
+
+def longest_gap(schedule: CronSchedule) -> timedelta | None:
+    """The longest time between two firings over a year (None when it never fires): what max_age must cover."""
+    times = sorted(hour * 60 + minute for hour in schedule.hours for minute in schedule.minutes)
+    within_day = max((b - a for a, b in zip(times, times[1:], strict=False)), default=0)
+    start = date(2026, 1, 1)  # any year will do; a year of days covers every month length but a leap day
+    days = [start + timedelta(days=n) for n in range(400)]
+    firing = [
+        n
+        for n, day in enumerate(days)
+        if schedule.matches(datetime(day.year, day.month, day.day, *divmod(times[0], 60)))
+    ]
+    if not firing:
+        return None
+    between_days = max(
+        ((later - earlier) * 1440 + times[0] - times[-1] for earlier, later in zip(firing, firing[1:], strict=False)),
+        default=0,
+    )
+    return timedelta(minutes=max(within_day, between_days))
 
 
 def _value(text: str, field: str, low: int, high: int, names: dict[str, int]) -> int:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
+from reconciler.desired.across import across_environments
 from reconciler.desired.documents import Document, parse
 from reconciler.desired.messages import problems_for
 from reconciler.desired.model import DesiredState, Environment
@@ -86,13 +87,7 @@ def load_desired_state(path: Path) -> DesiredState:
         documents[environment.name] = document
     # Names that exist, valid or not, so that one broken file does not also fail its neighbours' promotion.
     known = {file.stem for file in files} | {file.stem for file in _siblings(path)}
-    for name, environment in environments.items():
-        source = environment.promotion_source
-        if source is not None and source not in known:
-            choices = sorted(known - {name})
-            listed = ", ".join(choices) if choices else "none"
-            message = f"promotion source '{source}' is not an environment here (environments: {listed})"
-            problems.append(documents[name].problem(("promotion", "from"), message))
+    problems += across_environments(environments, documents, known)
     if problems:
         raise InvalidInput(sorted(set(problems)))
     return DesiredState(MappingProxyType(environments), MappingProxyType(sources))

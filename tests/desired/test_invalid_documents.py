@@ -24,6 +24,19 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         ["7:15: expected a whole number, got text"],
     ),
     (
+        "a backup schedule that never fires",
+        MINIMAL + BACKUPS.format(schedule="'0 3 30 2 *'"),
+        ["8:13: the schedule '0 3 30 2 *' never fires"],
+    ),
+    (
+        "backups rarer than their max age",
+        MINIMAL + BACKUPS.format(schedule="'0 3 * * 1'") + "  max_age: 26h\n",
+        [
+            "10:12: max_age 26h is shorter than the longest gap between scheduled backups (7d): "
+            "the newest backup would look stale before the next one is due"
+        ],
+    ),
+    (
         "wrong type for a mapping",
         HEAD + API + "    healthcheck: /health\n",
         ["7:18: expected a mapping, got text"],
@@ -282,3 +295,55 @@ def test_literal_secrets_are_never_echoed(tmp_path: Path, name: str) -> None:
         load_desired_state(write(tmp_path, "production.yaml", text))
     output = str(raised.value)
     assert all(secret not in output for secret in [*SECRETS, "AKIAIOSFODNN7EXAMPLE", "T0Zx9Qp3LmN8vR2kW7yB4cJ6"])
+
+
+STAGING = MINIMAL.replace("production", "staging")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "production.yaml": MINIMAL + "promotion: {from: staging}\n",
+                "staging.yaml": STAGING + "promotion: {from: production}\n",
+            },
+            [
+                "production.yaml:5:19: promotion goes round in a cycle: production -> staging -> production",
+                "staging.yaml:5:19: promotion goes round in a cycle: staging -> production -> staging",
+            ],
+        ),
+        (
+            {
+                "production.yaml": MINIMAL
+                + "  web: {image: ghcr.io/fixia/web, version: '1'}\npromotion: {from: staging}\n",
+                "staging.yaml": STAGING,
+            },
+            ["production.yaml:5:3: service 'web' is not in staging, so it can never be promoted from there"],
+        ),
+        (
+            {
+                "production.yaml": MINIMAL,
+                "staging.yaml": STAGING.replace("environment: staging}", "environment: production}"),
+            },
+            ["staging.yaml:2:10: Railway fixia/production is also the target of environment 'production'"],
+        ),
+        (
+            {"production.yaml": MINIMAL + "promotion: {from: staging}\n", "staging.yaml": "environment: [\n"},
+            [
+                "staging.yaml:2:1: invalid YAML: did not find expected node content (while parsing a flow node on line 2)"
+            ],
+        ),
+        (
+            {"production.yaml": MINIMAL, "production.yml": MINIMAL},
+            ["production.yml:1:14: environment 'production' is also in production.yaml"],
+        ),
+    ],
+    ids=["promotion cycle", "service missing from the source", "shared Railway target", "broken source", "same name"],
+)
+def test_problems_across_environment_files(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    with pytest.raises(InvalidInput) as raised:
+        load_desired_state(tmp_path)
+    assert [str(problem) for problem in raised.value.problems] == [f"{tmp_path}/{line}" for line in expected]
