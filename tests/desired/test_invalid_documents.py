@@ -331,7 +331,8 @@ STAGING = MINIMAL.replace("production", "staging")
         (
             {"production.yaml": MINIMAL + "promotion: {from: staging}\n", "staging.yaml": "environment: [\n"},
             [
-                "staging.yaml:2:1: invalid YAML: did not find expected node content (while parsing a flow node on line 2)"
+                "staging.yaml:2:1: invalid YAML: did not find expected node content "
+                "(while parsing a flow node on line 2)"
             ],
         ),
         (
