@@ -300,3 +300,25 @@ def test_a_missing_secret_names_the_variable_only(monkeypatch: pytest.MonkeyPatc
 
 def test_clean_environ_strips_github_variables() -> None:
     assert not any(name.startswith("GITHUB_") for name in os.environ)
+
+
+def test_environments_matrix_becomes_a_step_output(
+    runner_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    output, _ = runner_files
+    assert main(["environments", "--format", "json", "--output", "matrix"]) == 0
+    printed = capsys.readouterr().out.strip()
+    lines = output.read_text().splitlines()
+    assert lines[0].startswith("matrix<<ghadelimiter_") and lines[1] == printed and len(lines) == 3
+    assert [e["environment"] for e in json.loads(printed)["include"]] == ["staging", "production"]
+
+
+def test_environments_as_text(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert main(["environments"]) == 0
+    assert capsys.readouterr().out == "staging\nproduction  (promotes from staging)\n"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from reconciler.errors import TemporaryError
+from reconciler.errors import PermanentError, TemporaryError
 from reconciler.providers.github import GitHubRepo, IssueReport, connect
 from reconciler.sandbox.github import GitHubStandIn, Repo
 from reconciler.sandbox.github.faults import Fault, secondary_rate_limit, server_error
@@ -113,3 +113,40 @@ def test_rate_limit_is_read_from_the_last_response(gh: GitHubRepo, github_stand_
     limit = gh.rate_limit()
     assert limit.limit == 5000 and limit.remaining is not None and limit.remaining < 5000
     assert github_stand_in.count() == 0  # headers of the last answer: no extra request
+
+
+def test_a_permission_refusal_is_permanent_and_says_so(gh: GitHubRepo, github_stand_in: GitHubStandIn) -> None:
+    refused = Fault(403, {"message": "Resource not accessible by integration", "documentation_url": "x"})
+    github_stand_in.faults.add(refused, method="POST", route=ISSUES)
+    with pytest.raises(PermanentError) as caught:
+        gh.report_issue(IssueReport("drift:production", "drift", "Drift", "x"))
+    assert str(caught.value) == (
+        "GitHub opening an issue labelled 'drift': Resource not accessible by integration (403): "
+        "the token may lack a permission this job needs"
+    )
+    assert github_stand_in.count("POST", ISSUES) == 1
+
+
+def test_bad_credentials_are_named_without_the_token(gh: GitHubRepo, github_stand_in: GitHubStandIn) -> None:
+    github_stand_in.faults.add(Fault(401, {"message": "Bad credentials", "documentation_url": "x"}))
+    with pytest.raises(PermanentError) as caught:
+        gh.find_issue("drift", "k")
+    assert str(caught.value) == (
+        "GitHub listing open issues labelled 'drift': bad credentials (401): check GITHUB_TOKEN or the App's key"
+    )
+
+
+def test_persistent_server_errors_end_in_a_temporary_error(gh: GitHubRepo, github_stand_in: GitHubStandIn) -> None:
+    github_stand_in.faults.add(server_error(502), method="GET", times=None)
+    with pytest.raises(TemporaryError, match="still failing after retries"):
+        gh.find_issue("drift", "k")
+    assert github_stand_in.count("GET") == 6  # the first try and five retries
+
+
+def test_an_unreachable_github_is_a_temporary_error(github_stand_in: GitHubStandIn) -> None:
+    closed = GitHubStandIn()
+    url = closed.base_url
+    closed.stop()  # never started: nothing listens on that port now
+    with connect(settings_for(github_stand_in, base_url=url, retries=1), {"GITHUB_TOKEN": GITHUB_TEST_TOKEN}) as gh:
+        with pytest.raises(TemporaryError, match=r"^GitHub listing open issues labelled 'drift': "):
+            gh.find_issue("drift", "k")

@@ -140,9 +140,14 @@ def test_a_pr_whose_answer_was_lost_is_found_not_reopened() -> None:
         assert not stand_in.violations
 
 
-def test_pr_files_are_listed(gh: GitHubRepo) -> None:
+def test_pr_files_are_listed_and_the_pr_found_by_branch(gh: GitHubRepo, github_stand_in: GitHubStandIn) -> None:
+    assert gh.find_pull(BRANCH) is None
     made = gh.propose_change(adopt(b"1.4.3"))
     assert gh.pull_request_files(made.number) == (PATH,)
+    github_stand_in.reset_counter()
+    found = gh.find_pull(BRANCH)
+    assert found is not None and (found.number, found.head_sha) == (made.number, made.head_sha)
+    assert github_stand_in.count() == 1
 
 
 def test_a_file_can_be_deleted(gh: GitHubRepo, github_repo: Repo) -> None:

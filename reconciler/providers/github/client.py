@@ -154,6 +154,9 @@ class GitHubRepo:
     def propose_change(self, proposal: ChangeProposal) -> PullRef:
         return pulls.propose_change(self._repo, self._owner, proposal)
 
+    def find_pull(self, branch: str, base: str = "main") -> PullRef | None:
+        return pulls.find_pull(self._repo, self._owner, branch, base)
+
     def pull_request_files(self, number: int) -> tuple[str, ...]:
         return pulls.pull_request_files(self._repo, number)
 

@@ -71,6 +71,8 @@ def translate(error: Exception, doing: str) -> ProviderError:
         if status >= 500:
             return TemporaryError(where, _retry_after(error.headers))
         return PermanentError(where)
+    if isinstance(error, requests.exceptions.RetryError):
+        return TemporaryError(f"GitHub {doing}: still failing after retries (server errors or rate limits)")
     if isinstance(error, requests.RequestException):
         return TemporaryError(f"GitHub {doing}: {type(error).__name__} (network)")
     raise error

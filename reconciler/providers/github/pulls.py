@@ -130,6 +130,13 @@ def propose_change(repo: Repository, owner: str, proposal: ChangeProposal) -> Pu
     return PullRef("created", pull.number, pull.html_url, head_sha)
 
 
+def find_pull(repo: Repository, owner: str, branch: str, base: str) -> PullRef | None:
+    pull = _open_pull(repo, owner, branch, base)
+    if pull is None:
+        return None
+    return PullRef("unchanged", pull.number, pull.html_url, pull.head.sha)
+
+
 def pull_request_files(repo: Repository, number: int) -> tuple[str, ...]:
     with github_errors(f"listing the files of pull request #{number}"):
         return tuple(f.filename for f in repo.get_pull(number).get_files())

@@ -164,6 +164,10 @@ class GitHubPort(Protocol):
         """Commit the files on the proposal's branch and open its PR, or update the PR already open."""
         ...
 
+    def find_pull(self, branch: str, base: str = "main") -> PullRef | None:
+        """The open PR from our `branch` into `base` (looked up as owner:branch), if any. One request."""
+        ...
+
     def pull_request_files(self, number: int) -> tuple[str, ...]: ...
 
     def create_deployment(
