@@ -200,6 +200,7 @@ def test_the_counter_records_method_and_route(
         ("GET", ISSUES, 200),
         ("GET", "/repos/{owner}/{repo}/contents/{path}", 200),
     ]
+    assert github_stand_in.requests[0].query == (("labels", "drift"),)
     github_stand_in.reset_counter()
     assert github_stand_in.count() == 0
 

@@ -31,12 +31,14 @@ from reconciler.sandbox.github.validation import Violation, validate_response
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request the stand-in answered: method, route template (None when no route matched), path, status."""
+    """One request the stand-in answered: method, route template (None when no route matched), path, status, and
+    the decoded query (e.g. to check that pull requests were looked up with `head=owner:branch`)."""
 
     method: str
     route: str | None
     path: str
     status: int
+    query: tuple[tuple[str, str], ...] = ()
 
 
 def _token(headers: Mapping[str, str]) -> str | None:
@@ -143,7 +145,7 @@ class GitHubStandIn:
                 "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
                 **response.headers,
             }
-            self.requests.append(RequestRecord(method, route, path, response.status))
+            self.requests.append(RequestRecord(method, route, path, response.status, tuple(sorted(query.items()))))
             if self.validate:
                 found_violations = validate_response(method, path, response.status, response.headers, response.body)
                 if found_violations:
