@@ -125,12 +125,14 @@ class PruneOutcome:
     aborted_uploads: int = 0
 
 
-def prune(s3: S3, target: Target, *, apply: bool, now: datetime | None = None) -> PruneOutcome:
+def prune(
+    s3: S3, target: Target, *, apply: bool, now: datetime | None = None, protected: tuple[str, ...] = ()
+) -> PruneOutcome:
     """Plan deletions by the policy; with `apply`, delete them, old incomplete backups and stale uploads."""
     now = now or datetime.now(UTC)
     catalog = catalog_of(s3, target)
     candidates = [Candidate(r.id, r.taken_at, r.verified, r.kind, r.manifest.lock_until) for r in catalog.backups]
-    plan = plan_prune(candidates, target.policy.retention, now=now)
+    plan = plan_prune(candidates, target.policy.retention, now=now, protected=protected)
     stale = tuple(i for i in catalog.incomplete if now - id_time(i) > STALE_UPLOAD_AGE)
     if not apply:
         return PruneOutcome(plan, stale, applied=False)

@@ -179,13 +179,23 @@ def verify(
 @_desired
 @_endpoint
 @click.option("--apply", "apply", is_flag=True, help="Delete for real. Without it, only print the plan (dry run).")
-def prune(environments: tuple[str, ...], path: Path, endpoint_url: str | None, apply: bool) -> int:
-    """Delete backups the retention policy no longer keeps (restic forget semantics). Dry run unless --apply."""
+@click.option(
+    "--protect", "protected", multiple=True, metavar="BACKUP_ID", help="Never delete this backup (repeatable)."
+)
+def prune(
+    environments: tuple[str, ...], path: Path, endpoint_url: str | None, apply: bool, protected: tuple[str, ...]
+) -> int:
+    """Delete backups the retention policy no longer keeps (restic forget semantics). Dry run unless --apply.
+
+    Never deletes the newest verified backup, the newest pre-deploy backup, a --protect'ed one, or one still under
+    object lock; an empty policy deletes nothing.
+    """
     from reconciler.backup import operations
 
     s3 = _s3(endpoint_url)
     for target in operations.load_targets(path, environments, need_database=False):
-        click.echo(operations.prune_text(target.environment, operations.prune(s3, target, apply=apply)), nl=False)
+        outcome = operations.prune(s3, target, apply=apply, protected=protected)
+        click.echo(operations.prune_text(target.environment, outcome), nl=False)
     return 0
 
 
