@@ -108,3 +108,17 @@ def test_a_planted_token_never_appears_in_any_output(
 
 def GITHUB_TOKEN_IN(line: str) -> bool:  # noqa: N802 (reads as a sentence in the assertion)
     return GITHUB_TEST_TOKEN in line
+
+
+def test_no_pygithub_type_leaks_out_of_the_adapter() -> None:
+    import inspect
+    import re
+    import typing
+
+    from reconciler.providers.github import GitHubRepo
+
+    for name, method in inspect.getmembers(GitHubRepo, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        for annotation in typing.get_type_hints(method).values():
+            assert not re.search(r"(?<![\w.])github\.", repr(annotation)), f"GitHubRepo.{name} exposes {annotation}"

@@ -22,6 +22,7 @@ from reconciler.providers.github.records import (
     CommitState,
     DeploymentRef,
     DeploymentState,
+    GitHubPort,
     IssueRef,
     IssueReport,
     Outcome,
@@ -197,3 +198,8 @@ class GitHubRepo:
         remaining, limit = call("reading the rate limit", lambda: self._client.rate_limiting)
         reset = self._client.rate_limiting_resettime
         return RateLimit(remaining, limit, reset)
+
+
+def _implements_the_port(repo: GitHubRepo) -> GitHubPort:
+    """Never called: mypy checks here that `GitHubRepo` provides every method of `GitHubPort`."""
+    return repo
