@@ -41,11 +41,13 @@ def restore_backup(
     """Restore `manifest`'s dump into the database at `to_url`, creating it when it does not exist.
 
     An existing database must be empty. The live database (`live_url`) is refused unless both `overwrite_live`
-    and `confirm_overwrite_live` are set; even then it must be empty (drop its objects first, deliberately).
+    and `confirm_overwrite_live` are set; then its objects are replaced in one transaction (all or nothing).
     """
     started = time.monotonic()
     target = postgres.describe_url(to_url)
+    replace_live = False
     if live_url is not None and _same_database(to_url, live_url):
+        replace_live = True
         if not (overwrite_live and confirm_overwrite_live):
             raise GateRefused(
                 f"refusing to restore into the live database {target}: restore into a new database, or pass both "
@@ -59,13 +61,14 @@ def restore_backup(
     if not postgres.database_exists(to_url, name):
         postgres.create_database(to_url, name)
         created = True
-    elif postgres.user_relations(to_url) > 0:
+    elif not replace_live and postgres.user_relations(to_url) > 0:
         raise PermanentError(f"{target} is not empty: restore into a new or empty database")
     pgdump.restore_archive(
         s3.iter_chunks(manifest.bucket, manifest.dump_key),
         _compression(manifest),
         to_url,
         f"restore of backup {manifest.backup_id} into {target}",
+        replace=replace_live,
     )
     counts = postgres.row_counts(to_url, list(manifest.row_counts))
     problems = compare_counts(manifest.row_counts, counts)

@@ -314,8 +314,16 @@ def read_archive(chunks: Iterable[bytes], compression: Compression, what: str) -
     return _feed(chunks, _restore_pipeline(["--file=/dev/null"], compression), what)
 
 
-def restore_archive(chunks: Iterable[bytes], compression: Compression, url: str, what: str) -> ArchiveRead:
-    """Restore the archive into the (empty) database at `url`, stopping at the first error."""
+def restore_archive(
+    chunks: Iterable[bytes], compression: Compression, url: str, what: str, *, replace: bool = False
+) -> ArchiveRead:
+    """Restore the archive into the database at `url`, stopping at the first error.
+
+    With `replace`, existing objects are dropped first (`--clean --if-exists`) and everything runs in one
+    transaction, so a failed restore leaves the database as it was.
+    """
     parts = split_for_subprocess(url)
     args = ["--no-owner", "--no-acl", "--exit-on-error", f"--dbname={parts.conninfo}"]
+    if replace:
+        args += ["--clean", "--if-exists", "--single-transaction"]
     return _feed(chunks, _restore_pipeline(args, compression, parts.env), what)
