@@ -52,10 +52,11 @@ def mask(value: str) -> None:
     """
     if not value:
         return
-    pieces = [value, *(line.strip() for line in value.splitlines())]
-    for piece in pieces:
-        # Very short fragments (a PEM's blank-ish lines) would mask innocent text everywhere.
-        if len(piece) < 4 or piece in _masked:
+    # Very short fragments of a multi-line value (a PEM's dashes) would mask innocent text everywhere;
+    # the whole value is always masked, however short.
+    lines = [line.strip() for line in value.splitlines()] if "\n" in value else []
+    for piece in [value, *(line for line in lines if len(line) >= 4)]:
+        if piece in _masked:
             continue
         _masked.add(piece)
         if in_actions():
@@ -217,6 +218,13 @@ class Event:
     # Files the event says changed; None when the payload does not list them (pull requests, long pushes).
     changed_files: tuple[str, ...] | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    default_branch: str | None = None  # the repository's, when the payload says
+
+    @property
+    def on_default_branch(self) -> bool:
+        if self.default_branch is None:
+            return self.ref.startswith("refs/heads/")
+        return self.ref == f"refs/heads/{self.default_branch}"
 
     @property
     def is_fork(self) -> bool:
@@ -229,18 +237,20 @@ class Event:
 
     @property
     def apply_allowed(self) -> bool:
-        """Only pushes to a branch, dispatches and schedules may change live systems; never a pull request."""
+        """Only pushes, dispatches and schedules on the default branch may change live systems; never a PR."""
         if self.pull_request is not None or self.name not in APPLY_EVENTS:
             return False
-        return not (self.name == "push" and not self.ref.startswith("refs/heads/"))
+        return self.name == "schedule" or self.on_default_branch
 
 
 def require_apply_allowed(event: Event | None) -> None:
     """Refuse to apply from a pull request (a fork's or not); a local run (no event) is the operator's own call."""
     if event is None or event.apply_allowed:
         return
-    source = "a fork's pull request" if event.is_fork else f"a {event.name} event"
-    raise GateRefused(f"apply refused: this run was triggered by {source}; only plan runs there")
+    if event.pull_request is not None or event.name not in APPLY_EVENTS:
+        source = "a fork's pull request" if event.is_fork else f"a {event.name} event"
+        raise GateRefused(f"apply refused: this run was triggered by {source}; only plan runs there")
+    raise GateRefused(f"apply refused: {event.ref} is not the default branch ({event.default_branch})")
 
 
 # Push payloads carry at most 20 commits; with that many the file lists may be incomplete.
@@ -286,24 +296,20 @@ def _guess_name(payload: Mapping[str, Any]) -> str:
 def parse_event(payload: Mapping[str, Any], environ: Mapping[str, str]) -> Event:
     """Reduce a webhook payload (as Actions writes it to GITHUB_EVENT_PATH) to an `Event`."""
     name = environ.get("GITHUB_EVENT_NAME") or _guess_name(payload)
-    repo = (payload.get("repository") or {}).get("full_name") or environ.get("GITHUB_REPOSITORY", "")
+    repository = payload.get("repository") or {}
+    repo = repository.get("full_name") or environ.get("GITHUB_REPOSITORY", "")
+    default = repository.get("default_branch") or None
     ref = environ.get("GITHUB_REF") or str(payload.get("ref") or "")
     sha = environ.get("GITHUB_SHA", "")
+    common: dict[str, Any] = {"name": name, "repository": repo, "ref": ref, "default_branch": default}
     if "pull_request" in payload:
         pr = _pull_request(payload)
-        return Event(
-            name=name, repository=repo, sha=pr.head_sha, ref=ref or f"refs/pull/{pr.number}/merge", pull_request=pr
-        )
+        common["ref"] = ref or f"refs/pull/{pr.number}/merge"
+        return Event(sha=pr.head_sha, pull_request=pr, **common)
     if name == "push":
-        return Event(
-            name=name,
-            repository=repo,
-            sha=str(payload.get("after") or sha),
-            ref=ref,
-            changed_files=_push_files(payload),
-        )
+        return Event(sha=str(payload.get("after") or sha), changed_files=_push_files(payload), **common)
     inputs = {str(k): "" if v is None else str(v) for k, v in (payload.get("inputs") or {}).items()}
-    return Event(name=name, repository=repo, sha=sha, ref=ref, inputs=inputs)
+    return Event(sha=sha, inputs=inputs, **common)
 
 
 def read_event(environ: Mapping[str, str] | None = None) -> Event | None:

@@ -73,7 +73,8 @@ def test_every_real_push_payload_parses(tmp_path: Path, index: int) -> None:
     event = actions.read_event(env)
     assert event is not None and event.pull_request is None
     assert event.sha == payload["after"] and event.ref == payload["ref"]
-    assert event.apply_allowed is event.ref.startswith("refs/heads/")
+    assert event.default_branch == "master"
+    assert event.apply_allowed is (event.ref == "refs/heads/master")  # a tag push never applies
 
 
 def test_push_payload_lists_changed_files(tmp_path: Path) -> None:
@@ -142,6 +143,32 @@ def test_pull_request_target_never_applies(tmp_path: Path) -> None:
     env = {"GITHUB_EVENT_PATH": write_event(tmp_path, fork_payload()), "GITHUB_EVENT_NAME": "pull_request_target"}
     event = actions.read_event(env)
     assert event is not None and not event.apply_allowed
+
+
+def test_a_push_or_dispatch_off_the_default_branch_never_applies(tmp_path: Path) -> None:
+    payload = copy.deepcopy(next(p for p in examples("push") if p["commits"]))
+    payload["ref"] = "refs/heads/feature"
+    event = actions.read_event({"GITHUB_EVENT_PATH": write_event(tmp_path, payload), "GITHUB_EVENT_NAME": "push"})
+    assert event is not None and not event.apply_allowed
+    with pytest.raises(GateRefused, match=r"^apply refused: refs/heads/feature is not the default branch \(master\)$"):
+        actions.require_apply_allowed(event)
+    dispatch = copy.deepcopy(examples("workflow_dispatch")[0])
+    dispatch["ref"] = "refs/heads/feature"
+    env = {"GITHUB_EVENT_PATH": write_event(tmp_path, dispatch), "GITHUB_EVENT_NAME": "workflow_dispatch"}
+    event = actions.read_event(env)
+    assert event is not None and not event.apply_allowed
+
+
+def test_a_schedule_may_apply(tmp_path: Path) -> None:
+    payload = {"schedule": "17 */6 * * *", "repository": examples("push")[0]["repository"]}
+    env = {
+        "GITHUB_EVENT_PATH": write_event(tmp_path, payload),
+        "GITHUB_EVENT_NAME": "schedule",
+        "GITHUB_SHA": "b" * 40,
+        "GITHUB_REF": "refs/heads/master",
+    }
+    event = actions.read_event(env)
+    assert event is not None and event.name == "schedule" and event.sha == "b" * 40 and event.apply_allowed
 
 
 def test_local_run_has_no_event_and_may_apply() -> None:
@@ -255,6 +282,12 @@ def test_run_url_points_at_the_run() -> None:
 # --- secrets ---------------------------------------------------------------------------------------------------------
 
 PLANTED = "ghs_PLANTEDtoken0123456789abcdefABCDEF"
+
+
+def test_even_a_short_secret_is_masked(runner_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    actions.mask("abc")
+    assert capsys.readouterr().out == "::add-mask::abc\n"
+    assert actions.redact("xabcx") == "x***x"
 
 
 def test_every_secret_read_is_masked_under_actions(
