@@ -137,6 +137,18 @@ def test_a_5xx_on_post_is_retried_by_pygithubs_default_retry(github_stand_in: Gi
     assert github_stand_in.count("POST", ISSUES) == 2
 
 
+def test_a_write_can_land_and_lose_its_answer(
+    github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
+    github_stand_in.faults.add(server_error(502), method="POST", route=ISSUES, landed=True)
+    with pytest.raises(GithubException) as lost:
+        github_client.get_repo(GITHUB_REPO).create_issue(title="Drift")
+    assert lost.value.status == 502
+    assert [issue.title for issue in github_repo.issues.values()] == ["Drift"]
+    github_client.get_repo(GITHUB_REPO).create_issue(title="Second")
+    assert len(github_repo.issues) == 2  # the fault was used up
+
+
 def test_secondary_rate_limit_carries_retry_after(
     github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
 ) -> None:

@@ -1,7 +1,9 @@
 """Fault injection for the GitHub stand-in: canned GitHub error answers, armed per route or for the next N requests.
 
 A test arms a fault (`faults.add(secondary_rate_limit(5), method="POST", route="/repos/{owner}/{repo}/issues")`);
-the next matching request gets that answer instead of reaching the state. Routes are the OpenAPI path templates.
+the next matching request gets that answer instead of reaching the state. With `landed=True` the request takes
+effect first and only its answer is replaced (a write whose response was lost: the case where re-sending a POST
+duplicates it). Routes are the OpenAPI path templates.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class _Armed:
     method: str | None
     route: str | None
     remaining: int | None  # None: every matching request, until cleared
+    landed: bool
 
 
 @dataclass
@@ -91,22 +94,36 @@ class Faults:
     _armed: list[_Armed] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, fault: Fault, *, method: str | None = None, route: str | None = None, times: int | None = 1) -> None:
-        """Answer the next `times` requests matching method/route (None = any) with `fault`; times=None: always."""
+    def add(
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        route: str | None = None,
+        times: int | None = 1,
+        landed: bool = False,
+    ) -> None:
+        """Answer the next `times` requests matching method/route (None = any) with `fault`; times=None: always.
+
+        landed=True: the request is carried out, then answered with `fault` (only successful requests count).
+        """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1, or None for every request")
         with self._lock:
-            self._armed.append(_Armed(fault, method.upper() if method else None, route, times))
+            self._armed.append(_Armed(fault, method.upper() if method else None, route, times, landed))
 
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
 
-    def take(self, method: str, route: str | None) -> Fault | None:
-        """The fault for this request, if one is armed for it (consuming one of its uses)."""
+    def take(self, method: str, route: str | None, *, landed: bool = False) -> Fault | None:
+        """The fault for this request, if one is armed for it (consuming one of its uses).
+
+        landed=False asks before the request reaches the state; landed=True after it succeeded.
+        """
         with self._lock:
             for armed in self._armed:
-                if armed.method not in (None, method) or armed.route not in (None, route):
+                if armed.landed != landed or armed.method not in (None, method) or armed.route not in (None, route):
                     continue
                 if armed.remaining is not None:
                     armed.remaining -= 1

@@ -181,12 +181,15 @@ class GitHubStandIn:
         ctx = Ctx(self.base_url, self.state, Request(method, path, query, body, token), params)
         try:
             answer: Response = route.handler(ctx)
-            return answer
         except ApiError as error:
             return Response(error.status, error.body())
         except Exception as bug:  # a stand-in bug must be loud in tests, never a hung or reset connection
             self.violations.append(Violation(method, path, route.template, 500, f"internal error: {bug!r}"))
             return Response(500, {"message": f"GitHub stand-in internal error: {bug!r}", "documentation_url": DOCS})
+        lost = self.faults.take(method, route.template, landed=True) if answer.status < 300 else None
+        if lost is not None:
+            return Response(lost.status, dict(lost.body), dict(lost.headers))
+        return answer
 
 
 class _Handler(BaseHTTPRequestHandler):
