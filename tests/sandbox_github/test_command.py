@@ -16,6 +16,8 @@ import pytest
 
 from reconciler.cli import main
 
+pytestmark = pytest.mark.integration  # a real loopback socket
+
 TOKEN = "ghs_plantedCommandToken0123456789"
 
 

@@ -12,6 +12,8 @@ from reconciler.sandbox.github import GitHubStandIn, Repo
 from reconciler.sandbox.github.git import blob_sha
 from tests.fixtures.github import GITHUB_FILES, GITHUB_REPO
 
+pytestmark = pytest.mark.integration  # a real loopback socket
+
 PROD = "desired-state/production.yaml"
 BRANCH = "reconciler/bump-api-1.5.0"
 

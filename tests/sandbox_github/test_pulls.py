@@ -10,6 +10,8 @@ from github import GithubException
 from reconciler.sandbox.github import Repo
 from tests.fixtures.github import GITHUB_REPO
 
+pytestmark = pytest.mark.integration  # a real loopback socket
+
 PROD = "desired-state/production.yaml"
 BRANCH = "reconciler/bump-api"
 

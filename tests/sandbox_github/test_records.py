@@ -10,6 +10,8 @@ from github import GithubException
 from reconciler.sandbox.github import GitHubStandIn, Repo
 from tests.fixtures.github import GITHUB_REPO
 
+pytestmark = pytest.mark.integration  # a real loopback socket
+
 
 def test_a_commit_status_is_recorded(github_client: Any, github_repo: Repo) -> None:
     repo = github_client.get_repo(GITHUB_REPO)

@@ -23,6 +23,8 @@ from reconciler.sandbox.github import (
 from reconciler.sandbox.github import bodies as bodies_module
 from tests.fixtures.github import GITHUB_REPO
 
+pytestmark = pytest.mark.integration  # a real loopback socket
+
 ISSUES = "/repos/{owner}/{repo}/issues"
 
 
