@@ -179,6 +179,20 @@ def test_a_spent_primary_budget_and_a_429(
     assert not isinstance(throttled.value, RateLimitExceededException)
 
 
+def test_spending_the_hourly_budget_gets_the_primary_limit(
+    github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
+    github_stand_in.state.rate_limit = 2
+    repo = github_client.get_repo(GITHUB_REPO)
+    list(repo.get_issues())
+    list(repo.get_labels())
+    with pytest.raises(RateLimitExceededException) as spent:
+        list(repo.get_issues())
+    assert spent.value.headers is not None
+    assert (spent.value.headers["x-ratelimit-remaining"], spent.value.headers["x-ratelimit-used"]) == ("0", "3")
+    assert github_client.get_rate_limit().resources.core.remaining == 0
+
+
 def test_stale_sha_and_duplicate_pull_faults(
     github_client: Any, github_repo: Repo, github_stand_in: GitHubStandIn
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from reconciler.sandbox.github import (  # noqa: F401  (importing registers the 
     routes_records,
     routes_search,
 )
-from reconciler.sandbox.github.faults import Faults
+from reconciler.sandbox.github.faults import Faults, primary_rate_limit
 from reconciler.sandbox.github.routing import DOCS, ApiError, Ctx, Request, Response, find_route
 from reconciler.sandbox.github.state import DEFAULT_ACTOR, Repo, State
 from reconciler.sandbox.github.validation import Violation, validate_response
@@ -134,7 +135,12 @@ class GitHubStandIn:
         route = found[0].template if found else None
         with self.state.lock:
             limit, remaining, reset, used = self.state.spend(0 if route == "/rate_limit" else 1)
-            response = self._answer(method, path, query, headers, raw_body, found)
+            if used > limit and route != "/rate_limit":
+                # The hourly budget is spent (lower `state.rate_limit` to provoke it): GitHub's primary limit 403.
+                fault = primary_rate_limit(reset - int(time.time()))
+                response = Response(fault.status, dict(fault.body), {})
+            else:
+                response = self._answer(method, path, query, headers, raw_body, found)
             # A fault may set its own rate-limit headers (a spent budget); the counters fill in the rest.
             response.headers = {
                 "X-RateLimit-Limit": str(limit),
