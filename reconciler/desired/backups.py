@@ -1,9 +1,7 @@
 """The database reference and the backup policy: where dumps go, when, how long they are kept, how they are proven."""
 
-from __future__ import annotations
-
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -44,7 +42,7 @@ class Retention(Model):
     )
 
     @model_validator(mode="after")
-    def _not_empty(self) -> Retention:
+    def _not_empty(self) -> Self:
         if all(getattr(self, name) is None for name in type(self).model_fields):
             fail([((), "retention keeps nothing: set at least one keep_* rule (an empty policy would delete all)")])
         return self
@@ -92,7 +90,7 @@ class Backups(Model):
         return parse_cron(self.schedule)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Backups:
+    def _consistent(self) -> Self:
         problems: list[tuple[Location, str]] = []
         if self.kms_key_id is not None and self.encryption != "aws:kms":
             problems.append((("kms_key_id",), "kms_key_id needs encryption: aws:kms"))

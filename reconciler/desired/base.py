@@ -1,7 +1,5 @@
 """The base of every desired-state model, and the way cross-field checks report located problems."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict

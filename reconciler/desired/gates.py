@@ -1,9 +1,7 @@
 """Deploy gates and what happens after a deploy: windows, promotion, approval, verification, rollback."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
@@ -32,9 +30,9 @@ class DeployWindow(Model):
     """When deploys may start: inside an allow window (any time when none is given) and outside every deny entry."""
 
     timezone: str = Field(default="UTC", description="IANA timezone the windows are written in")
-    allow: list[AllowWindow] = Field(default_factory=list, description="weekly windows, e.g. 'Mon-Fri 02:00-04:00'")
+    allow: list[AllowWindow] = Field(default=[], description="weekly windows, e.g. 'Mon-Fri 02:00-04:00'")
     deny: list[DenyWindow] = Field(
-        default_factory=list, description="dates ('2026-12-24/2026-12-26', both included) or weekly windows; deny wins"
+        default=[], description="dates ('2026-12-24/2026-12-26', both included) or weekly windows; deny wins"
     )
 
     @field_validator("timezone")
@@ -44,7 +42,7 @@ class DeployWindow(Model):
         return name
 
     @model_validator(mode="after")
-    def _no_overlaps(self) -> DeployWindow:
+    def _no_overlaps(self) -> Self:
         problems: list[tuple[Location, str]] = []
         for key, windows in (("allow", self.allow), ("deny", self.deny)):
             for index, window in enumerate(windows):
@@ -103,7 +101,7 @@ class MetricLimit(Model):
     query: str | None = Field(default=None, description="Prometheus query; default: the Railway metric of this name")
 
     @model_validator(mode="after")
-    def _consistent(self) -> MetricLimit:
+    def _consistent(self) -> Self:
         problems: list[tuple[Location, str]] = []
         if self.max is None and self.min is None and self.rollback_above is None:
             problems.append(((), "a metric limit needs max, min or rollback_above"))
@@ -124,10 +122,10 @@ class Verification(Model):
 
     watch: Duration = Field(default=timedelta(minutes=15), description="how long metrics are watched after a deploy")
     interval: Duration = Field(default=timedelta(seconds=30), description="time between two samples")
-    metrics: dict[str, MetricLimit] = Field(default_factory=dict, description="limits per metric name")
+    metrics: dict[str, MetricLimit] = Field(default={}, description="limits per metric name")
 
     @model_validator(mode="after")
-    def _known_metrics(self) -> Verification:
+    def _known_metrics(self) -> Self:
         import difflib
 
         problems: list[tuple[Location, str]] = []

@@ -5,7 +5,6 @@ Messages never echo a value that looks like a credential: values are shown only 
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any
@@ -99,6 +98,8 @@ def known_keys(model: type[BaseModel]) -> list[str]:
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib  # only when there is a problem to report
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -4,11 +4,10 @@ Every model is frozen and refuses unknown keys. The parts live in small modules;
 other packages import them from.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from pydantic import Field, model_validator
 
@@ -132,7 +131,7 @@ class Environment(Model):
         return self.backups.before_deploy == "with_migrations" and with_migrations
 
     @model_validator(mode="after")
-    def _consistent(self) -> Environment:
+    def _consistent(self) -> Self:
         import re
 
         problems: list[tuple[Location, str]] = []

@@ -1,8 +1,6 @@
 """Running the environment over time: drift policy, maintenance tasks per cadence, notifications."""
 
-from __future__ import annotations
-
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -19,10 +17,10 @@ class DriftPolicy(Model):
     """What to do when live differs from git, per field: correct it, report it in an issue, or adopt it into git."""
 
     default: DriftAction = Field(default="report", description="policy for fields not listed")
-    fields: dict[str, DriftAction] = Field(default_factory=dict, description="policy per field, e.g. {replicas: adopt}")
+    fields: dict[str, DriftAction] = Field(default={}, description="policy per field, e.g. {replicas: adopt}")
 
     @model_validator(mode="after")
-    def _known_fields(self) -> DriftPolicy:
+    def _known_fields(self) -> Self:
         import difflib
 
         problems: list[tuple[Location, str]] = []
@@ -67,13 +65,13 @@ class MaintenanceTask(Model):
 class Maintenance(Model):
     """Maintenance tasks per cadence; each period gets one checklist issue, and the automated checks run."""
 
-    daily: list[MaintenanceTask] = Field(default_factory=list, description="every day")
-    weekly: list[MaintenanceTask] = Field(default_factory=list, description="every Monday")
-    monthly: list[MaintenanceTask] = Field(default_factory=list, description="on the first day of each month")
-    quarterly: list[MaintenanceTask] = Field(default_factory=list, description="on the first day of each quarter")
+    daily: list[MaintenanceTask] = Field(default=[], description="every day")
+    weekly: list[MaintenanceTask] = Field(default=[], description="every Monday")
+    monthly: list[MaintenanceTask] = Field(default=[], description="on the first day of each month")
+    quarterly: list[MaintenanceTask] = Field(default=[], description="on the first day of each quarter")
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Maintenance:
+    def _unique_names(self) -> Self:
         problems: list[tuple[Location, str]] = []
         for cadence in ("daily", "weekly", "monthly", "quarterly"):
             tasks: list[MaintenanceTask] = getattr(self, cadence)

@@ -1,7 +1,5 @@
 """Secrets by reference only: `{env: NAME}`, and the detection of literal credentials that never echoes them."""
 
-from __future__ import annotations
-
 import math
 import re
 from collections import Counter

@@ -1,9 +1,7 @@
 """One service of an environment: its source, replicas and autoscaling, checks, migrations, variables, smoke tests."""
 
-from __future__ import annotations
-
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -36,7 +34,7 @@ class Autoscaling(Model):
     )
 
     @model_validator(mode="after")
-    def _bounds(self) -> Autoscaling:
+    def _bounds(self) -> Self:
         problems: list[tuple[Location, str]] = []
         if self.min > self.max:
             problems.append((("min",), f"autoscaling min ({self.min}) is greater than max ({self.max})"))
@@ -81,9 +79,9 @@ class Migrations(Model):
 class Variables(Model):
     """Service variables: names that must be set (values live in Railway), and plain values that git owns."""
 
-    required: list[str] = Field(default_factory=list, description="variable names that must exist in Railway")
+    required: list[str] = Field(default=[], description="variable names that must exist in Railway")
     values: dict[str, ValueOrSecret] = Field(
-        default_factory=dict, description="variables whose value git owns: a plain value or {env: NAME}"
+        default={}, description="variables whose value git owns: a plain value or {env: NAME}"
     )
 
     @field_validator("required")
@@ -97,7 +95,7 @@ class Variables(Model):
         return names
 
     @model_validator(mode="after")
-    def _no_literal_secrets(self) -> Variables:
+    def _no_literal_secrets(self) -> Self:
         problems: list[tuple[Location, str]] = []
         for name, value in self.values.items():
             if isinstance(value, str) and secret_name(name) and (kind := credential_kind(value, secret_context=True)):
@@ -110,7 +108,7 @@ class SmokeExpect(Model):
     """What a smoke request's response must show."""
 
     status: int = Field(default=200, ge=100, le=599, description="HTTP status code")
-    json_has: list[str] = Field(default_factory=list, description="top-level keys the JSON body must have")
+    json_has: list[str] = Field(default=[], description="top-level keys the JSON body must have")
 
 
 def _json_tree(value: Any, path: Location = ()) -> tuple[Any, list[tuple[Location, str]]]:
@@ -143,7 +141,7 @@ class SmokeRequest(Model):
     name: str = Field(min_length=1, description="short name shown in reports")
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = Field(default="GET", description="HTTP method")
     path: str = Field(pattern=_PATH, description="HTTP path")
-    headers: dict[str, ValueOrSecret] = Field(default_factory=dict, description="request headers")
+    headers: dict[str, ValueOrSecret] = Field(default={}, description="request headers")
     json_body: Any = Field(default=None, alias="json", description="JSON body; any leaf may be {env: NAME}")
     timeout: Duration = Field(default=timedelta(seconds=10), description="how long to wait for the response")
     expect: SmokeExpect = Field(default_factory=lambda: SmokeExpect(), description="what the response must show")
@@ -171,7 +169,7 @@ class Service(Model):
     version_check: VersionCheck | None = Field(default=None, description="version endpoint checked after each deploy")
     migrations: Migrations | None = Field(default=None, description="migrations run before the new version starts")
     variables: Variables = Field(default_factory=lambda: Variables(), description="required and git-owned variables")
-    smoke: list[SmokeRequest] = Field(default_factory=list, description="requests that must succeed after deploy")
+    smoke: list[SmokeRequest] = Field(default=[], description="requests that must succeed after deploy")
 
     @property
     def source(self) -> Literal["image", "repo"]:
@@ -194,7 +192,7 @@ class Service(Model):
         return (self.autoscaling.min, self.autoscaling.max)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Service:
+    def _consistent(self) -> Self:
         problems: list[tuple[Location, str]] = []
         if self.image is not None and self.repo is not None:
             problems.append((("repo",), "a service runs either an image (image + version) or a repo (repo + commit)"))
