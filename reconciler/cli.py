@@ -27,6 +27,9 @@ COMMANDS: dict[str, str] = {
 }
 
 SANDBOX_COMMANDS: dict[str, str] = {
+    "down": "reconciler.commands.sandbox_stack:down",
+    "status": "reconciler.commands.sandbox_stack:status",
+    "up": "reconciler.commands.sandbox_stack:up",
     "github": "reconciler.commands.sandbox_github:sandbox_github",
     "railway": "reconciler.commands.sandbox_railway:sandbox_railway",
 }
