@@ -85,6 +85,7 @@ def test_plan_comments_go_to_the_pull_request_conversation(github_client: Any, b
 def test_changed_files_of_a_pull_request(github_client: Any, bumped: Repo) -> None:
     bumped.commit_files({"new.txt": "new\n", "README.md": None}, branch=BRANCH)
     pr = github_client.get_repo(GITHUB_REPO).create_pull(base="main", head=BRANCH, title="Bump api")
+    assert (pr.commits, pr.changed_files, pr.additions, pr.deletions) == (2, 3, 2, 5)
     files = {f.filename: (f.status, f.additions, f.deletions) for f in pr.get_files()}
     assert files == {
         PROD: ("modified", 1, 4),

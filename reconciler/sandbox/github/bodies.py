@@ -10,6 +10,7 @@ import hashlib
 import urllib.parse
 from typing import Any
 
+from reconciler.sandbox.github.git import commits_between, line_changes
 from reconciler.sandbox.github.skeleton import complete
 from reconciler.sandbox.github.state import (
     CheckRun,
@@ -233,8 +234,16 @@ def pull(base: str, repo: Repo, item: Pull, *, simple: bool = False) -> dict[str
     }
     if simple:
         return complete("pull-request-simple", partial, url)
+    old = repo.git.files_of(base_sha) if base_sha else {}
+    new = repo.git.files_of(head_sha) if head_sha in repo.git.commits else {}
+    changed = [path for path in set(old) | set(new) if old.get(path) != new.get(path)]
+    stats = [line_changes(old.get(path), new.get(path)) for path in changed]
     partial.update(
         {
+            "commits": commits_between(repo.git, base_sha, head_sha),
+            "changed_files": len(changed),
+            "additions": sum(s[0] for s in stats),
+            "deletions": sum(s[1] for s in stats),
             "merged": False,
             "mergeable": True,
             "mergeable_state": "clean",

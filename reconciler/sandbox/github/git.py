@@ -6,6 +6,7 @@ Trees are nested like git's; callers mostly work with flat {path: bytes} maps an
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 
@@ -140,3 +141,34 @@ class ObjectStore:
             seen.add(sha)
             todo.extend(self.commits[sha].parents)
         return False
+
+
+def line_changes(old: bytes | None, new: bytes | None) -> tuple[int, int, list[str]]:
+    """(additions, deletions, unified diff hunk lines) between two versions of a file (None: absent)."""
+    before = old.decode(errors="replace").splitlines() if old is not None else []
+    after = new.decode(errors="replace").splitlines() if new is not None else []
+    lines = list(difflib.unified_diff(before, after, lineterm="", n=3))[2:]
+    additions = sum(1 for line in lines if line.startswith("+"))
+    deletions = sum(1 for line in lines if line.startswith("-"))
+    return additions, deletions, lines
+
+
+def commits_between(store: ObjectStore, base: str, head: str) -> int:
+    """How many commits `head` has that `base` lacks (what a pull request's `commits` counts)."""
+    reachable: set[str] = set()
+    todo = [base]
+    while todo:
+        sha = todo.pop()
+        if sha in reachable or sha not in store.commits:
+            continue
+        reachable.add(sha)
+        todo.extend(store.commits[sha].parents)
+    seen: set[str] = set()
+    todo = [head]
+    while todo:
+        sha = todo.pop()
+        if sha in seen or sha in reachable or sha not in store.commits:
+            continue
+        seen.add(sha)
+        todo.extend(store.commits[sha].parents)
+    return len(seen)

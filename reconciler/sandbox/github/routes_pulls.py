@@ -6,10 +6,10 @@ owner:branch."; a head with nothing new over the base is 422 "No commits between
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from reconciler.sandbox.github import bodies
+from reconciler.sandbox.github.git import line_changes
 from reconciler.sandbox.github.routes_issues import edit_issue
 from reconciler.sandbox.github.routing import ApiError, Ctx, Response, invalid, not_found, paginate, route
 from reconciler.sandbox.github.state import Issue, Pull, Repo, now
@@ -118,11 +118,7 @@ def update_pull(ctx: Ctx) -> Response:
 
 
 def _diff_entry(ctx: Ctx, repo: Repo, path: str, old: bytes | None, new: bytes | None, sha: str) -> dict[str, Any]:
-    before = old.decode(errors="replace").splitlines() if old is not None else []
-    after = new.decode(errors="replace").splitlines() if new is not None else []
-    lines = list(difflib.unified_diff(before, after, lineterm="", n=3))[2:]
-    additions = sum(1 for line in lines if line.startswith("+"))
-    deletions = sum(1 for line in lines if line.startswith("-"))
+    additions, deletions, lines = line_changes(old, new)
     status = "added" if old is None else "removed" if new is None else "modified"
     api = bodies.api(ctx.base, repo)
     return {

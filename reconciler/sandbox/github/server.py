@@ -25,7 +25,7 @@ from reconciler.sandbox.github import (  # noqa: F401  (importing registers the 
     routes_search,
 )
 from reconciler.sandbox.github.faults import Faults, primary_rate_limit
-from reconciler.sandbox.github.routing import DOCS, ApiError, Ctx, Request, Response, find_route
+from reconciler.sandbox.github.routing import DOCS, ApiError, Ctx, Request, Response, Route, find_route
 from reconciler.sandbox.github.state import DEFAULT_ACTOR, Repo, State
 from reconciler.sandbox.github.validation import Violation, validate_response
 
@@ -169,7 +169,7 @@ class GitHubStandIn:
         query: dict[str, str],
         headers: Mapping[str, str],
         raw_body: bytes,
-        found: Any,
+        found: tuple[Route, dict[str, str]] | None,
     ) -> Response:
         token = _token(headers)
         if token is None:
