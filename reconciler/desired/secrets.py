@@ -34,7 +34,9 @@ _PREFIXES = (
 )
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
 _WEBHOOK = re.compile(r"https://(hooks\.slack\.com/|discord(app)?\.com/api/webhooks/)", re.IGNORECASE)
-_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASS$|API_?KEY|PRIVATE|CREDENTIAL|_KEY$|^KEY$", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"SECRET|TOKEN|PASSWORD|PASSWD|PASS$|API[_-]?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|[_-]KEY$|^KEY$", re.IGNORECASE
+)
 
 
 class SecretRef(Model):

@@ -1,10 +1,9 @@
 """One service of an environment: its source, replicas and autoscaling, checks, migrations, variables, smoke tests."""
 
 from datetime import timedelta
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, model_validator
 
 from reconciler.desired.base import Location, Model, fail
 from reconciler.desired.durations import Duration
@@ -79,20 +78,12 @@ class Migrations(Model):
 class Variables(Model):
     """Service variables: names that must be set (values live in Railway), and plain values that git owns."""
 
-    required: list[str] = Field(default=[], description="variable names that must exist in Railway")
+    required: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
+        default=[], description="variable names that must exist in Railway"
+    )
     values: dict[str, ValueOrSecret] = Field(
         default={}, description="variables whose value git owns: a plain value or {env: NAME}"
     )
-
-    @field_validator("required")
-    @classmethod
-    def _names(cls, names: list[str]) -> list[str]:
-        import re
-
-        for name in names:
-            if not re.match(ENV_NAME, name):
-                raise PydanticCustomError("variable_name", "'{name}' is not a variable name", {"name": name})
-        return names
 
     @model_validator(mode="after")
     def _no_literal_secrets(self) -> Self:
@@ -119,7 +110,8 @@ def _json_tree(value: Any, path: Location = ()) -> tuple[Any, list[tuple[Locatio
         items, problems = {}, []
         for key, item in value.items():
             items[key], found = _json_tree(item, (*path, key))
-            if isinstance(item, str) and secret_name(str(key)) and credential_kind(item, secret_context=True):
+            if isinstance(item, str) and item and secret_name(str(key)):
+                # A key named like a credential (password, token…) holds one, however harmless it looks.
                 found = [((*path, key), literal_secret_message(credential_kind(item, secret_context=True)))]
             problems += found
         return items, problems
@@ -154,6 +146,18 @@ class SmokeRequest(Model):
             fail([(("json", *loc), message) for loc, message in problems])
             data = {**data, "json": body}
         return data
+
+    @model_validator(mode="after")
+    def _no_literal_credentials(self) -> Self:
+        # A header named like a credential (Authorization, X-Api-Key…) holds one whatever its value looks like.
+        fail(
+            [
+                (("headers", name), literal_secret_message(credential_kind(value, secret_context=True)))
+                for name, value in self.headers.items()
+                if isinstance(value, str) and value and secret_name(name)
+            ]
+        )
+        return self
 
 
 class Service(Model):

@@ -9,7 +9,7 @@ import pytest
 from reconciler.desired.cron import parse_cron
 from reconciler.desired.durations import format_duration, parse_duration
 from reconciler.desired.model import DeployWindow, DriftPolicy, Service
-from reconciler.desired.secrets import credential_kind
+from reconciler.desired.secrets import SecretRef, credential_kind
 from reconciler.desired.windows import parse_dates, parse_weekly
 
 
@@ -133,3 +133,24 @@ def test_replica_bounds_come_from_autoscaling_or_the_fixed_count() -> None:
 def test_a_repo_source_targets_its_commit() -> None:
     service = Service.model_validate({"repo": "fixia/api", "commit": "0123abcd"})
     assert (service.source, service.target_version, service.image_ref) == ("repo", "0123abcd", None)
+
+
+def test_credentials_named_by_their_key_are_refused_whatever_they_look_like() -> None:
+    from pydantic import ValidationError
+
+    from reconciler.desired.model import SmokeRequest
+
+    for request in (
+        {"name": "a", "path": "/", "json": {"email": "smoke@fixia.app", "password": "hunter2"}},
+        {"name": "a", "path": "/", "headers": {"Authorization": "Bearer abc"}},
+        {"name": "a", "path": "/", "headers": {"X-Api-Key": "k"}},
+    ):
+        with pytest.raises(ValidationError) as raised:
+            SmokeRequest.model_validate(request)
+        assert "this is a literal value: secrets must not be written" in str(raised.value)
+        assert "hunter2" not in str(raised.value.errors(include_input=False))
+    ok = SmokeRequest.model_validate(
+        {"name": "a", "path": "/", "headers": {"Authorization": {"env": "TOKEN"}}, "json": {"password": {"env": "PW"}}}
+    )
+    assert ok.headers["Authorization"] == SecretRef(env="TOKEN")
+    assert ok.json_body == {"password": SecretRef(env="PW")}
