@@ -3,7 +3,7 @@ commit statuses, check runs, deployments with their statuses, and workflow runs 
 
 from __future__ import annotations
 
-from reconciler.sandbox.github import bodies
+from reconciler.sandbox.github import bodies, record_bodies
 from reconciler.sandbox.github.routing import ApiError, Ctx, Response, invalid, not_found, paginate, route
 from reconciler.sandbox.github.state import CheckRun, Deployment, DeploymentStatus, Repo, Status, now
 
@@ -51,7 +51,7 @@ def create_status(ctx: Ctx) -> Response:
         now(),
     )
     repo.statuses.append(item)
-    return Response(201, bodies.status(ctx.base, repo, item))
+    return Response(201, record_bodies.status(ctx.base, repo, item))
 
 
 def _apply_check_run(ctx: Ctx, item: CheckRun) -> None:
@@ -82,7 +82,7 @@ def create_check_run(ctx: Ctx) -> Response:
     item = CheckRun(ctx.state.next_id(), name, head_sha, "queued", None, now(), None, None, None)
     _apply_check_run(ctx, item)
     repo.check_runs[item.id] = item
-    return Response(201, bodies.check_run(ctx.base, repo, item))
+    return Response(201, record_bodies.check_run(ctx.base, repo, item))
 
 
 @route("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}")
@@ -92,7 +92,7 @@ def update_check_run(ctx: Ctx) -> Response:
     if item is None:
         raise not_found()
     _apply_check_run(ctx, item)
-    return Response(200, bodies.check_run(ctx.base, repo, item))
+    return Response(200, record_bodies.check_run(ctx.base, repo, item))
 
 
 @route("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}")
@@ -101,7 +101,7 @@ def get_check_run(ctx: Ctx) -> Response:
     item = repo.check_runs.get(ctx.number("check_run_id"))
     if item is None:
         raise not_found()
-    return Response(200, bodies.check_run(ctx.base, repo, item))
+    return Response(200, record_bodies.check_run(ctx.base, repo, item))
 
 
 @route("POST", "/repos/{owner}/{repo}/deployments")
@@ -130,7 +130,7 @@ def create_deployment(ctx: Ctx) -> Response:
     )
     repo.deployments[item.id] = item
     repo.deployment_statuses[item.id] = []
-    return Response(201, bodies.deployment(ctx.base, repo, item))
+    return Response(201, record_bodies.deployment(ctx.base, repo, item))
 
 
 @route("GET", "/repos/{owner}/{repo}/deployments")
@@ -143,7 +143,7 @@ def list_deployments(ctx: Ctx) -> Response:
         if all(query.get(name) in (None, getattr(item, name)) for name in ("sha", "ref", "task", "environment"))
     ]
     found.sort(key=lambda item: item.id, reverse=True)
-    return paginate(ctx, [bodies.deployment(ctx.base, repo, item) for item in found])
+    return paginate(ctx, [record_bodies.deployment(ctx.base, repo, item) for item in found])
 
 
 @route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}")
@@ -152,7 +152,7 @@ def get_deployment(ctx: Ctx) -> Response:
     item = repo.deployments.get(ctx.number("deployment_id"))
     if item is None:
         raise not_found()
-    return Response(200, bodies.deployment(ctx.base, repo, item))
+    return Response(200, record_bodies.deployment(ctx.base, repo, item))
 
 
 @route("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses")
@@ -195,7 +195,7 @@ def create_deployment_status(ctx: Ctx) -> Response:
                 and history[-1].state == "success"
             ):
                 record(other, "inactive")
-    return Response(201, bodies.deployment_status(ctx.base, repo, created))
+    return Response(201, record_bodies.deployment_status(ctx.base, repo, created))
 
 
 @route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses")
@@ -205,7 +205,7 @@ def list_deployment_statuses(ctx: Ctx) -> Response:
     if deployment_id not in repo.deployments:
         raise not_found()
     found = sorted(repo.deployment_statuses[deployment_id], key=lambda item: item.id, reverse=True)
-    return paginate(ctx, [bodies.deployment_status(ctx.base, repo, item) for item in found])
+    return paginate(ctx, [record_bodies.deployment_status(ctx.base, repo, item) for item in found])
 
 
 def _workflow(ctx: Ctx, repo: Repo) -> tuple[str, int]:
@@ -259,4 +259,4 @@ def list_workflow_runs(ctx: Ctx) -> Response:
             continue
         found.append(run)
     found.sort(key=lambda run: (run.created_at, run.id), reverse=True)
-    return paginate(ctx, [bodies.workflow_run(ctx.base, repo, run) for run in found], wrap="workflow_runs")
+    return paginate(ctx, [record_bodies.workflow_run(ctx.base, repo, run) for run in found], wrap="workflow_runs")
