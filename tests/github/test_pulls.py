@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.providers.github import ChangeProposal, Conflict, FileChange, GitHubRepo, StaleBase, connect
+from reconciler.providers.github import ChangeProposal, Conflict, FileChange, GitHubRepo, StaleBase
 from reconciler.sandbox.github import GitHubStandIn, Repo
-from reconciler.sandbox.github.faults import duplicate_pull_request, stale_sha
-from tests.fixtures.github import GITHUB_FILES, GITHUB_REPO, GITHUB_TEST_TOKEN
-from tests.github.conftest import LosesAnswers, settings_for
+from reconciler.sandbox.github.faults import duplicate_pull_request, server_error, stale_sha
+from tests.fixtures.github import GITHUB_FILES
 from tests.github.helpers import open_pull
 
 PATH = "desired-state/production.yaml"
@@ -116,28 +115,22 @@ def test_a_duplicate_pr_answer_with_no_open_pr_is_a_clear_error(gh: GitHubRepo, 
     assert f"A pull request already exists for fixia:{BRANCH}. (422)" in message
 
 
-def test_a_pr_opened_by_a_concurrent_run_is_used_after_the_duplicate_answer() -> None:
+def test_a_pr_opened_by_a_concurrent_run_is_used_after_the_duplicate_answer(
+    gh: GitHubRepo, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
     # The POST lands but GitHub answers 422 "already exists", as when a concurrent run won the race.
-    stand_in = LosesAnswers(validate=True)
-    with stand_in:
-        repo = stand_in.add_repo(GITHUB_REPO, GITHUB_FILES)
-        stand_in.lose_next("POST", PULLS, duplicate_pull_request(f"fixia:{BRANCH}"))
-        with connect(settings_for(stand_in), {"GITHUB_TOKEN": GITHUB_TEST_TOKEN}) as gh:
-            made = gh.propose_change(adopt(b"1.4.3"))
-        assert open_pulls(repo) == [made.number]
-        assert not stand_in.violations
+    github_stand_in.faults.add(duplicate_pull_request(f"fixia:{BRANCH}"), method="POST", route=PULLS, landed=True)
+    made = gh.propose_change(adopt(b"1.4.3"))
+    assert open_pulls(github_repo) == [made.number]
 
 
-def test_a_pr_whose_answer_was_lost_is_found_not_reopened() -> None:
-    stand_in = LosesAnswers(validate=True)
-    with stand_in:
-        repo = stand_in.add_repo(GITHUB_REPO, GITHUB_FILES)
-        stand_in.lose_next("POST", PULLS)
-        with connect(settings_for(stand_in), {"GITHUB_TOKEN": GITHUB_TEST_TOKEN}) as gh:
-            made = gh.propose_change(adopt(b"1.4.3"))
-        assert made.action == "created" and open_pulls(repo) == [made.number]
-        assert stand_in.count("POST", PULLS) == 1
-        assert not stand_in.violations
+def test_a_pr_whose_answer_was_lost_is_found_not_reopened(
+    gh: GitHubRepo, github_repo: Repo, github_stand_in: GitHubStandIn
+) -> None:
+    github_stand_in.faults.add(server_error(502), method="POST", route=PULLS, landed=True)
+    made = gh.propose_change(adopt(b"1.4.3"))
+    assert made.action == "created" and open_pulls(github_repo) == [made.number]
+    assert github_stand_in.count("POST", PULLS) == 1
 
 
 def test_pr_files_are_listed_and_the_pr_found_by_branch(gh: GitHubRepo, github_stand_in: GitHubStandIn) -> None:
