@@ -14,6 +14,8 @@ from tests.fixtures.github import GITHUB_TEST_TOKEN
 from tests.github.conftest import settings_for
 from tests.github.helpers import file_issue
 
+pytestmark = pytest.mark.integration  # PyGithub against the stand-in over a loopback socket
+
 ISSUES = "/repos/{owner}/{repo}/issues"
 ISSUE = "/repos/{owner}/{repo}/issues/{issue_number}"
 IDLE_BUDGET = 3

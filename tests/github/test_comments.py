@@ -10,6 +10,8 @@ from reconciler.providers.github import BODY_LIMIT, GitHubRepo, marker
 from reconciler.sandbox.github import GitHubStandIn, Repo
 from tests.github.helpers import comment, open_pull
 
+pytestmark = pytest.mark.integration  # PyGithub against the stand-in over a loopback socket
+
 COMMENTS = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
 COMMENT = "/repos/{owner}/{repo}/issues/comments/{comment_id}"
 

@@ -18,6 +18,8 @@ from reconciler.sandbox.github.faults import server_error
 from tests.fixtures.github import GITHUB_REPO, GITHUB_TEST_TOKEN
 from tests.github.conftest import settings_for
 
+pytestmark = pytest.mark.integration  # PyGithub against the stand-in over a loopback socket
+
 
 def test_settings_come_from_the_actions_environment() -> None:
     env = {"GITHUB_REPOSITORY": "fixia/infra", "GITHUB_API_URL": "https://ghe.example/api/v3"}

@@ -12,6 +12,8 @@ from reconciler.sandbox.github.faults import duplicate_pull_request, server_erro
 from tests.fixtures.github import GITHUB_FILES
 from tests.github.helpers import open_pull
 
+pytestmark = pytest.mark.integration  # PyGithub against the stand-in over a loopback socket
+
 PATH = "desired-state/production.yaml"
 ORIGINAL = GITHUB_FILES[PATH].encode()
 BRANCH = "reconciler/drift-production"

@@ -8,6 +8,8 @@ from reconciler.errors import PermanentError
 from reconciler.providers.github import CheckOutput, GitHubRepo
 from reconciler.sandbox.github import Repo
 
+pytestmark = pytest.mark.integration  # PyGithub against the stand-in over a loopback socket
+
 
 def test_a_deployment_and_its_statuses_are_recorded(gh: GitHubRepo, github_repo: Repo) -> None:
     deployment = gh.create_deployment("production", "main", description="api 1.4.3", production=True)
