@@ -51,3 +51,19 @@ def test_backup_ids_sort_by_time_and_carry_kind_and_commit() -> None:
     assert make_backup_id("manual", NOW, "not-hex", "0a0b") == "20261127T120000Z-manual-0a0b"
     # Without a token a random one keeps two runs in the same second apart.
     assert re.fullmatch(r"20261127T120000Z-manual-[0-9a-f]{4}", make_backup_id("manual", NOW))
+
+
+def test_retention_and_freshness_are_pure() -> None:
+    import ast
+    from pathlib import Path
+
+    import reconciler.backup.freshness
+    import reconciler.backup.retain
+
+    for module in (reconciler.backup.retain, reconciler.backup.freshness):
+        tree = ast.parse(Path(str(module.__file__)).read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        }
+        assert not {m for m in imported if m and m.split(".")[0] in ("os", "subprocess", "socket", "boto3")}
+        assert not {m for m in imported if m and m.startswith(("reconciler.providers", "reconciler.sandbox"))}
