@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from reconciler.sandbox.railway import EmulatorServer
 from tests.sandbox_railway.conftest import Gql, deployments, post
 
@@ -12,6 +14,13 @@ COMMIT = """mutation($e: String!, $p: EnvironmentConfig, $m: String) {
 STATE = """query($id: String!, $decrypt: Boolean) { environment(id: $id) { configEtag config(decryptVariables: $decrypt)
   serviceInstances { edges { node { serviceId numReplicas region source { image } healthcheckPath
     preDeployCommand restartPolicyType } } } } }"""
+
+
+@pytest.fixture
+def railway_server(make_railway_server: Any) -> EmulatorServer:
+    """These tests need no demo app processes: the simulated lifecycle is enough, and much faster."""
+    server: EmulatorServer = make_railway_server(processes=False)
+    return server
 
 
 def state(gql: Gql, decrypt: bool = False) -> dict[str, Any]:

@@ -14,6 +14,13 @@ from tests.sandbox_railway.conftest import post
 OPERATIONS = Path(__file__).resolve().parents[2] / "reconciler" / "providers" / "railway" / "operations"
 
 
+@pytest.fixture
+def railway_server(make_railway_server: Any) -> EmulatorServer:
+    """These tests need no demo app processes: the simulated lifecycle is enough, and much faster."""
+    server: EmulatorServer = make_railway_server(processes=False)
+    return server
+
+
 def test_vendored_schema_is_the_shared_one() -> None:
     if not SHARED_SCHEMA.is_file():
         pytest.skip("no shared schema next to the repository")
