@@ -13,8 +13,8 @@ from reconciler.sandbox.github.faults import (
     stale_sha,
     too_many_requests,
 )
-from reconciler.sandbox.github.seed import load_seed_dir, serve
 from reconciler.sandbox.github.server import GitHubStandIn, RequestRecord
+from reconciler.sandbox.github.standalone import load_seed_dir, serve
 from reconciler.sandbox.github.state import Repo, State
 from reconciler.sandbox.github.validation import Violation
 
