@@ -268,13 +268,16 @@ def test_client_reads_one_environment_in_one_request_and_follows_pages_only_when
             "name": "production",
             "projectId": "prj-1",
             "configEtag": "etag-1",
-            "config": {"services": {"svc-1": {"deploy": {"multiRegionConfig": {"us-west2": {"numReplicas": 2}}}}}},
+            "config": {
+                "services": {
+                    "svc-1": {
+                        "deploy": {"multiRegionConfig": {"us-west2": {"numReplicas": 2}}},
+                        "variables": {"JWT_SECRET": {"value": None, "isSealed": True}},
+                    }
+                }
+            },
             "serviceInstances": {"edges": [{"node": instance}], "pageInfo": page},
             "volumeInstances": empty,
-            "variables": {
-                "edges": [{"node": {"name": "JWT_SECRET", "serviceId": "svc-1", "isSealed": True}}],
-                "pageInfo": {"hasNextPage": False, "endCursor": None},
-            },
         }
 
     second = dict(environment(False)["serviceInstances"])

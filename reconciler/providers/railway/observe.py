@@ -58,13 +58,25 @@ class ObserveMixin:
 
     # -- resolution -------------------------------------------------------------------------------------------
 
+    def _remember(self, raw: Mapping[str, Any]) -> _Project:
+        project = _Project(
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            environments=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(raw.get("environments"))),
+            services=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(raw.get("services"))),
+        )
+        with self._lock:
+            self._projects[project.id] = project
+            self._project_ids[project.name] = self._project_ids[project.id] = project.id
+        return project
+
     def _project_id(self, ref: str) -> str:
+        """The id of a project named or identified by `ref`; a name costs one request per client (cached)."""
         if looks_like_id(ref):
             return ref
         with self._lock:
             if ref in self._project_ids:
                 return self._project_ids[ref]
-        found: dict[str, str] = {}
         after: str | None = None
         while True:
             try:
@@ -72,38 +84,29 @@ class ObserveMixin:
             except NotAuthorized:
                 # A project token cannot list projects; it names its own.
                 token = self._run("ProjectToken", {})["projectToken"]
-                found = {ref: str(token["projectId"])}
+                with self._lock:
+                    self._project_ids[ref] = str(token["projectId"])
                 break
             for node in parse.nodes(data):
-                found.setdefault(str(node["name"]), str(node["id"]))
-                found[str(node["id"])] = str(node["id"])
+                self._remember(node)
             after = parse.next_cursor(data)
-            if after is None or ref in found:
-                break
-        if ref not in found:
-            raise NotFound("Projects", f"no project named {ref!r} is visible to this token")
+            with self._lock:
+                if after is None or ref in self._project_ids:
+                    break
         with self._lock:
-            self._project_ids[ref] = found[ref]
-        return found[ref]
+            if ref in self._project_ids:
+                return self._project_ids[ref]
+        raise NotFound("Projects", f"no project named {ref!r} is visible to this token")
 
     def _project(self, project_id: str) -> _Project:
         with self._lock:
             cached = self._projects.get(project_id)
         if cached is not None:
             return cached
-        data = self._run("Project", {"id": project_id, "first": self.page_size})["project"]
-        project = _Project(
-            id=str(data["id"]),
-            name=str(data["name"]),
-            environments=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(data.get("environments"))),
-            services=tuple((str(n["name"]), str(n["id"])) for n in parse.nodes(data.get("services"))),
-        )
-        with self._lock:
-            self._projects[project_id] = project
-        return project
+        return self._remember(self._run("Project", {"id": project_id, "first": self.page_size})["project"])
 
     def resolve(self, ref: EnvironmentRef) -> ResolvedEnvironment:
-        """Project, environment and service ids for names or ids (one or two requests, cached per project)."""
+        """Project, environment and service ids for names or ids (one request, cached per client)."""
         project = self._project(self._project_id(ref.project))
         match = next(((n, i) for n, i in project.environments if ref.environment in (n, i)), None)
         if match is None:
@@ -147,7 +150,6 @@ class ObserveMixin:
         for field, operation in (
             ("serviceInstances", "EnvironmentServiceInstancesPage"),
             ("volumeInstances", "EnvironmentVolumeInstancesPage"),
-            ("variables", "EnvironmentVariablesPage"),
         ):
             connection = data.get(field)
             items = parse.nodes(connection)
@@ -162,7 +164,7 @@ class ObserveMixin:
         config = data.get("config") if isinstance(data.get("config"), dict) else {}
         schedules = parse.backup_schedules(config)
         volumes = tuple(parse.volume(v, schedules) for v in pages["volumeInstances"])
-        per_service, shared = parse.variable_names(pages["variables"])
+        per_service, shared = parse.variable_names(config)
         services = tuple(
             parse.service_instance(
                 raw,

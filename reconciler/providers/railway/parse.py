@@ -130,17 +130,16 @@ def volume(raw: Mapping[str, Any], schedules: Mapping[str, tuple[str, ...]]) -> 
     )
 
 
-def variable_names(raw_variables: Iterable[Mapping[str, Any]]) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """(serviceId -> names, shared names) from `Variable` nodes (which have no value field)."""
-    per_service: dict[str, set[str]] = {}
-    shared: set[str] = set()
-    for v in raw_variables:
-        name = str(v.get("name") or "")
-        if not name:
-            continue
-        sid = v.get("serviceId")
-        (per_service.setdefault(sid, set()) if sid else shared).add(name)
-    return {k: frozenset(v) for k, v in per_service.items()}, frozenset(shared)
+def variable_names(config: Mapping[str, Any] | None) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """(serviceId -> variable names, shared variable names) from the config document: keys only, never values."""
+    services = (config or {}).get("services") or {}
+    per_service = {
+        str(sid): frozenset(str(name) for name in ((entry or {}).get("variables") or {}))
+        for sid, entry in (services.items() if isinstance(services, dict) else [])
+        if isinstance(entry, dict)
+    }
+    shared = (config or {}).get("sharedVariables") or {}
+    return per_service, frozenset(str(name) for name in shared) if isinstance(shared, dict) else frozenset()
 
 
 def service_instance(
@@ -152,7 +151,10 @@ def service_instance(
     service_id = str(raw["serviceId"])
     source = raw.get("source") or {}
     placed = regions(config, service_id)
+    latest = deployment(raw.get("latestDeployment"))
     active = [d for d in (deployment(a) for a in raw.get("activeDeployments") or []) if d is not None]
+    # The active list carries a short selection; when it is the latest deployment, use the full record.
+    active = [latest if latest is not None and d.id == latest.id else d for d in active]
     healthy = [d for d in active if d.status == "SUCCESS"] or [d for d in active if d.state.value == "succeeded"]
     healthy.sort(key=lambda d: (d.created_at is not None, d.created_at), reverse=True)
     replicas = sum(r.replicas for r in placed) if placed else raw.get("numReplicas")
@@ -172,7 +174,7 @@ def service_instance(
         restart_policy=RestartPolicy(
             str(raw.get("restartPolicyType") or "ON_FAILURE"), int(raw.get("restartPolicyMaxRetries") or 0)
         ),
-        latest=deployment(raw.get("latestDeployment")),
+        latest=latest,
         active=healthy[0] if healthy else None,
         variable_names=names,
         volumes=volumes,
