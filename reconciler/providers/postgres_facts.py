@@ -7,6 +7,8 @@ psycopg stays inside this module; callers get a `DatabaseReading` or a `Provider
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,10 +50,10 @@ def _translate(error: Exception, url: str, doing: str) -> ProviderError:
     return PermanentError(message)
 
 
-def read_database(
-    url: str, *, migrations_table: str | None = None, statement_timeout_ms: int = 5000, connect_timeout: int = 5
-) -> DatabaseReading:
-    """Observe the database behind `url` on a read-only connection with a statement timeout. Read-only."""
+@contextmanager
+def read_only_connection(url: str, *, statement_timeout_ms: int = 5000, connect_timeout: int = 5) -> Iterator[Any]:
+    """A psycopg connection that cannot write (read-only session default and READ ONLY transactions) and whose
+    statements time out; errors are translated, the URL's password never appears in them."""
     import psycopg
 
     options = f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)}"
@@ -61,18 +63,29 @@ def read_database(
         raise _translate(e, url, "connect") from e
     try:
         conn.read_only = True
-        with conn.transaction():
-            row = conn.execute(
-                "select current_setting('server_version'), current_setting('server_version_num')::int,"
-                " (select count(*) from pg_stat_activity where datname is not null)::int,"
-                " current_setting('max_connections')::int, pg_database_size(current_database())"
-            ).fetchone()
-            assert row is not None
-            migrations = _applied(conn, migrations_table) if migrations_table else None
-    except psycopg.Error as e:
-        raise _translate(e, url, "reading database facts") from e
+        yield conn
     finally:
         conn.close()
+
+
+def read_database(
+    url: str, *, migrations_table: str | None = None, statement_timeout_ms: int = 5000, connect_timeout: int = 5
+) -> DatabaseReading:
+    """Observe the database behind `url` on a read-only connection with a statement timeout. Read-only."""
+    import psycopg
+
+    with read_only_connection(url, statement_timeout_ms=statement_timeout_ms, connect_timeout=connect_timeout) as conn:
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    "select current_setting('server_version'), current_setting('server_version_num')::int,"
+                    " (select count(*) from pg_stat_activity where datname is not null)::int,"
+                    " current_setting('max_connections')::int, pg_database_size(current_database())"
+                ).fetchone()
+                assert row is not None
+                migrations = _applied(conn, migrations_table) if migrations_table else None
+        except psycopg.Error as e:
+            raise _translate(e, url, "reading database facts") from e
     return DatabaseReading(
         server_version=str(row[0]).split(" ")[0],
         server_version_num=int(row[1]),
