@@ -7,12 +7,22 @@ from pydantic_core import PydanticCustomError
 
 # A path inside a model, relative to the model that found the problem, e.g. ("autoscaling", "max").
 Location = tuple[str | int, ...]
+# Ends a Location to place the problem on the mapping key rather than on its value (an unknown name, say).
+KEY = "<key>"
 
 
 class Model(BaseModel):
     """Frozen, strict (YAML already gives real types), unknown keys refused, YAML names (aliases) accepted."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`; did you mean 'x'?` for the closest choice, or nothing. difflib is imported only when there is a problem."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def fail(problems: Sequence[tuple[Location, str]]) -> None:

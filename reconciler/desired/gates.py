@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.desired.base import Location, Model, fail
+from reconciler.desired.base import KEY, Location, Model, did_you_mean, fail
 from reconciler.desired.durations import Duration
 from reconciler.desired.windows import AllowWindow, DenyWindow
 
@@ -18,11 +18,9 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        import difflib
         from zoneinfo import available_timezones
 
-        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else " (use an IANA name such as UTC or Europe/Paris)"
+        hint = did_you_mean(name, sorted(available_timezones())) or " (use an IANA name such as UTC or Europe/Paris)"
         raise PydanticCustomError("timezone", "unknown timezone '{name}'{hint}", {"name": name, "hint": hint}) from None
 
 
@@ -126,18 +124,15 @@ class Verification(Model):
 
     @model_validator(mode="after")
     def _known_metrics(self) -> Self:
-        import difflib
-
         problems: list[tuple[Location, str]] = []
         for name, limit in self.metrics.items():
             if name not in RAILWAY_METRICS and limit.query is None:
-                close = difflib.get_close_matches(name, RAILWAY_METRICS, n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
+                hint = did_you_mean(name, RAILWAY_METRICS)
                 problems.append(
                     (
-                        ("metrics", name),
-                        f"unknown metric '{name}': {hint}known: {', '.join(RAILWAY_METRICS)}, "
-                        "or give a Prometheus query",
+                        ("metrics", name, KEY),
+                        f"unknown metric '{name}'{hint} (Railway's: {', '.join(RAILWAY_METRICS)}; "
+                        "any other needs a Prometheus query)",
                     )
                 )
         if self.interval > self.watch:

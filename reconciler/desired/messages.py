@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from reconciler.desired.base import KEY, did_you_mean
 from reconciler.desired.documents import Document, Loc
 from reconciler.desired.secrets import credential_kind
 from reconciler.errors import Problem
@@ -97,13 +98,6 @@ def known_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
-    import difflib  # only when there is a problem to report
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def message_for(error: ErrorDetails, root: type[BaseModel]) -> tuple[str, bool]:
     """The message for one pydantic error, and whether it should point at the key rather than the value."""
     kind = error["type"]
@@ -148,7 +142,9 @@ def problems_for(errors: list[ErrorDetails], document: Document, root: type[Base
         ctx = error.get("ctx") or {}
         if error["type"] == "cross_field" and "problems" in ctx:
             for relative, message in ctx["problems"]:
-                problems.append(document.problem((*loc, *relative), message))
+                at_key = bool(relative) and relative[-1] == KEY
+                path = (*loc, *relative[:-1]) if at_key else (*loc, *relative)
+                problems.append(document.problem(path, message, key=at_key))
             continue
         message, at_key = message_for(error, root)
         problems.append(document.problem(loc, message, key=at_key))

@@ -12,7 +12,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from reconciler.desired.backups import Backups, BackupVerify, Database, ObjectLock, Retention
-from reconciler.desired.base import Location, Model, fail
+from reconciler.desired.base import KEY, Location, Model, fail
 from reconciler.desired.gates import (
     RAILWAY_METRICS,
     Approval,
@@ -138,7 +138,10 @@ class Environment(Model):
         for name in self.services:
             if not re.match(SERVICE_NAME, name):
                 problems.append(
-                    (("services", name), f"'{name}' is not a service name (lowercase letters, digits, '-' and '_')")
+                    (
+                        ("services", name, KEY),
+                        f"'{name}' is not a service name (lowercase letters, digits, '-' and '_')",
+                    )
                 )
         if self.promotion is not None and self.promotion.from_ == self.environment:
             problems.append((("promotion", "from"), "an environment cannot promote from itself"))

@@ -4,7 +4,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from reconciler.desired.base import Location, Model, fail
+from reconciler.desired.base import KEY, Location, Model, did_you_mean, fail
 from reconciler.desired.secrets import Secret
 
 DriftAction = Literal["correct", "report", "adopt"]
@@ -21,14 +21,11 @@ class DriftPolicy(Model):
 
     @model_validator(mode="after")
     def _known_fields(self) -> Self:
-        import difflib
-
         problems: list[tuple[Location, str]] = []
         for name in self.fields:
             if name not in DRIFT_FIELDS:
-                close = difflib.get_close_matches(name, DRIFT_FIELDS, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(DRIFT_FIELDS)})"
-                problems.append((("fields", name), f"unknown drift field '{name}'{hint}"))
+                hint = did_you_mean(name, DRIFT_FIELDS) or f" (known: {', '.join(DRIFT_FIELDS)})"
+                problems.append((("fields", name, KEY), f"unknown drift field '{name}'{hint}"))
         fail(problems)
         return self
 

@@ -37,6 +37,30 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         ],
     ),
     (
+        "an unknown metric",
+        MINIMAL + "verification:\n  metrics: {eror_rate: {max: 0.01}, queue_depth: {max: 100}}\n",
+        [
+            "6:13: unknown metric 'eror_rate'; did you mean 'error_rate'? (Railway's: error_rate, latency_p50_ms, "
+            "latency_p95_ms, latency_p99_ms, cpu_percent, memory_percent; any other needs a Prometheus query)",
+            "6:37: unknown metric 'queue_depth' (Railway's: error_rate, latency_p50_ms, "
+            "latency_p95_ms, latency_p99_ms, cpu_percent, memory_percent; any other needs a Prometheus query)",
+        ],
+    ),
+    (
+        "an unknown drift field",
+        MINIMAL + "drift: {fields: {replica: adopt, colour: report}}\n",
+        [
+            "5:18: unknown drift field 'replica'; did you mean 'replicas'?",
+            "5:34: unknown drift field 'colour' (known: version, image, replicas, autoscaling, healthcheck, "
+            "migrations, variables)",
+        ],
+    ),
+    (
+        "a service name with capitals",
+        HEAD + "services:\n  API: {image: ghcr.io/fixia/api, version: '1'}\n",
+        ["4:3: 'API' is not a service name (lowercase letters, digits, '-' and '_')"],
+    ),
+    (
         "wrong type for a mapping",
         HEAD + API + "    healthcheck: /health\n",
         ["7:18: expected a mapping, got text"],
