@@ -17,6 +17,7 @@ from reconciler.desired.model import DesiredState, Environment
 from reconciler.errors import InvalidInput, Problem
 
 SUFFIXES = (".yaml", ".yml")
+EXTENSION_PREFIX = "x-"
 
 
 def environment_files(path: Path) -> list[Path]:
@@ -42,8 +43,10 @@ def load_environment(path: Path) -> tuple[Environment | None, Document | None, l
     if not isinstance(document.data, dict):
         problem = document.problem((), f"the top level must be a mapping (environment: …), not {_kind(document.data)}")
         return None, document, [*problems, problem]
+    # Top-level `x-…` keys hold anchors to share (as in Compose files); they are not part of the desired state.
+    data = {key: value for key, value in document.data.items() if not key.startswith(EXTENSION_PREFIX)}
     try:
-        environment = Environment.model_validate(document.data)
+        environment = Environment.model_validate(data)
     except ValidationError as e:
         # A value the YAML reader already refused (an unsupported tag) is not reported a second time.
         taken = {(problem.line, problem.column) for problem in problems}

@@ -32,6 +32,8 @@ def json_schema() -> dict[str, Any]:
     """The schema of the YAML a user writes (keys by their YAML names), generated from the models."""
     schema = model.Environment.model_json_schema(by_alias=True, mode="validation")
     _durations_as_written(schema)
+    # Top-level x-… keys may hold YAML anchors to share between services; the loader ignores them.
+    schema["patternProperties"] = {"^x-": {"description": "anything, e.g. a YAML anchor to reuse; ignored"}}
     return {"$schema": DIALECT, **schema, "title": "reconciler desired state (one environment)"}
 
 
