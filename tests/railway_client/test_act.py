@@ -169,3 +169,12 @@ def test_metrics_per_replica_and_http_metrics_for_a_window(
     assert http.total >= 5
     assert http.error_rate == 0.0
     assert http.p95_ms is not None
+
+
+def test_recent_deployments_find_a_rollback_target_without_git(client: RailwayClient) -> None:
+    recent = client.recent_deployments("env-prod", "svc-api")
+    assert [d.image for d in recent] == [f"{API}:1.4.2", f"{API}:1.4.1", f"{API}:1.4.0"]
+    target = next(d for d in recent if d.can_rollback)
+    assert target.image == f"{API}:1.4.1"
+    only_live = client.recent_deployments("env-prod", "svc-api", statuses=["SUCCESS"])
+    assert [d.status for d in only_live] == ["SUCCESS"]

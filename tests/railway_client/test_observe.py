@@ -104,3 +104,14 @@ def test_a_refused_token_is_not_authorized(railway_server: EmulatorServer, make_
     client = make_client(railway_server, token="project-token-staging", variable="RAILWAY_TOKEN")
     with pytest.raises(NotAuthorized):
         client.transport.execute("Projects", {"first": 10})
+
+
+def test_threads_observing_one_project_by_name_share_one_resolution(
+    railway_server: EmulatorServer, client: RailwayClient
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        states = list(pool.map(client.observe_environment, [PRODUCTION, STAGING, PRODUCTION, STAGING]))
+    assert [s.environment_name for s in states] == ["production", "staging"] * 2
+    assert railway_server.requests_by_operation == {"Projects": 1, "EnvironmentState": 4}

@@ -50,6 +50,7 @@ class ObserveMixin:
     transport: Transport
     page_size: int
     _lock: threading.Lock
+    _resolve_lock: threading.Lock
     _projects: dict[str, _Project]
     _project_ids: dict[str, str]
 
@@ -74,6 +75,11 @@ class ObserveMixin:
         """The id of a project named or identified by `ref`; a name costs one request per client (cached)."""
         if looks_like_id(ref):
             return ref
+        # Single flight: threads observing environments of one project wait for one listing, not one each.
+        with self._resolve_lock:
+            return self._list_projects_for(ref)
+
+    def _list_projects_for(self, ref: str) -> str:
         with self._lock:
             if ref in self._project_ids:
                 return self._project_ids[ref]
@@ -197,6 +203,21 @@ class ObserveMixin:
         data = self._run("LatestDeployment", {"environmentId": environment_id, "serviceId": service_id})
         return parse.deployment((data.get("serviceInstance") or {}).get("latestDeployment"))
 
+    def recent_deployments(
+        self, environment_id: str, service_id: str, limit: int = 10, statuses: Sequence[str] | None = None
+    ) -> tuple[Deployment, ...]:
+        """The service's latest deployments in the environment, newest first (optionally only these statuses).
+
+        The way to find a rollback target without git: the newest one with `can_rollback`. Read-only.
+        """
+        variables: dict[str, Any] = {"environmentId": environment_id, "serviceId": service_id, "first": limit}
+        if statuses:
+            variables["status"] = {"in": list(statuses)}
+        data = self._run("Deployments", variables)["deployments"]
+        found = [parse.deployment(n) for n in parse.nodes(data)]
+        ordered = sorted((d for d in found if d is not None), key=lambda d: d.created_at or _EPOCH, reverse=True)
+        return tuple(ordered)
+
     def deployment_events(self, deployment_id: str) -> tuple[DeploymentEvent, ...]:
         raw: list[dict[str, Any]] = []
         after: str | None = None
@@ -252,6 +273,9 @@ class ObserveMixin:
             },
         )
         return parse.http_metrics(data)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _iso(moment: datetime) -> str:
