@@ -102,6 +102,33 @@ def run_backup(
     )
 
 
+def pre_deploy_backup(
+    s3: S3,
+    policy: Backups,
+    database_url: str,
+    *,
+    environment: str,
+    git_commit: str | None,
+    target_version: str | None,
+    scratch_url: str | None = None,
+) -> Manifest:
+    """The backup a deploy relies on: taken, cheaply verified and, when `verify.before_deploy_restore` asks,
+    test-restored into a scratch database on `scratch_url`'s server (default: the database's own server).
+    Raises if any of it fails: nothing half-done counts. Prune never deletes the newest pre-deploy backup.
+    """
+    manifest = run_backup(
+        s3,
+        Target(environment, policy, database_url),
+        kind="pre-deploy",
+        compression=None,
+        git_commit=git_commit,
+        target_version=target_version,
+    )
+    if policy.verify.before_deploy_restore:
+        run_verification(s3, manifest, "full", scratch_url or database_url)
+    return manifest
+
+
 def catalog_of(s3: S3, target: Target) -> Catalog:
     return list_backups(s3, target.policy.bucket, target.policy.prefix)
 

@@ -49,6 +49,7 @@ def live(fresh_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_run_list_verify_prune_restore(
     seaweed_bucket: S3Bucket,
     live: str,

@@ -29,6 +29,7 @@ def take(bucket: S3Bucket, url: str, **kwargs: object) -> object:
     return take_backup(bucket.s3, url, Destination(bucket.name, "prod/"), environment="production", **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compression", [Compression("zstd", 1), Compression("gzip", 1)], ids=["zstd", "gzip"])
 def test_backup_of_several_schemas_and_large_objects_round_trips(
     seaweed_bucket: S3Bucket, fresh_database: str, database_factory: object, compression: Compression
@@ -72,6 +73,7 @@ def test_backup_of_several_schemas_and_large_objects_round_trips(
     assert blob == "large object " * 1000
 
 
+@pytest.mark.slow
 def test_dump_larger_than_one_part_is_multipart_and_consistent_with_its_snapshot(
     seaweed_bucket: S3Bucket, big_database: str
 ) -> None:
@@ -219,3 +221,41 @@ def test_lifecycle_rule_aborting_incomplete_uploads_is_added_once_and_keeps_othe
         "DaysAfterInitiation": 3
     }
     assert "expire-tmp" in rules
+
+
+def test_pre_deploy_backup_is_test_restored_when_the_policy_asks(
+    seaweed_bucket: S3Bucket, fresh_database: str, postgres_url: str
+) -> None:
+    from reconciler.backup.operations import pre_deploy_backup
+    from reconciler.desired.backups import Backups
+
+    fill_small_database(fresh_database, rows=20)
+    policy = Backups.model_validate(
+        {
+            "bucket": seaweed_bucket.name,
+            "prefix": "prod/",
+            "schedule": "0 3 * * *",
+            "retention": {"keep_last": 3},
+            "verify": {"before_deploy_restore": True},
+        }
+    )
+    manifest = pre_deploy_backup(
+        seaweed_bucket.s3,
+        policy,
+        fresh_database,
+        environment="production",
+        git_commit="abc1234",
+        target_version="1.5.0",
+        scratch_url=postgres_url,
+    )
+    (record,) = list_backups(seaweed_bucket.s3, seaweed_bucket.name, "prod/").backups
+    assert record.id == manifest.backup_id and record.kind == "pre-deploy"
+    assert [v.level for v in record.verifications] == ["cheap", "full"] and record.verified
+    assert record.last_full_verification is not None and record.last_full_verification.row_counts == {
+        "shop.orders": 20,
+        "audit.events": 10,
+        "public.tiny": 3,
+    }
+    # Every run makes sure the bucket aborts incomplete multipart uploads.
+    rules = seaweed_bucket.s3.lifecycle_rules(seaweed_bucket.name)
+    assert [r["ID"] for r in rules] == ["reconciler-abort-incomplete-multipart-uploads"]
