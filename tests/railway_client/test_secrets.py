@@ -62,3 +62,17 @@ def test_planted_token_never_appears_in_any_output(
     leaked = [t for t in texts if TOKEN in t]
     assert leaked == []
     client.close()
+
+
+def test_variable_values_being_written_are_scrubbed_from_errors_that_echo_them() -> None:
+    def echo(request: httpx.Request) -> httpx.Response:
+        values = httpx.Response(200, content=request.content).json()["variables"]["input"]["variables"]
+        return httpx.Response(200, json={"errors": [{"message": f"Invalid value {values['API_KEY']!r}"}]})
+
+    client = RailwayClient.from_env(
+        "http://railway.test/graphql/v2", environ={"RAILWAY_API_TOKEN": TOKEN}, http_transport=httpx.MockTransport(echo)
+    )
+    with pytest.raises(Exception) as raised:  # noqa: B017 - the message is what is checked
+        client.upsert_variables("p", "e", "s", {"API_KEY": "sk-live-abcdef123"})
+    assert "sk-live-abcdef123" not in str(raised.value) and "***" in str(raised.value)
+    client.close()

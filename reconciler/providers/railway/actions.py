@@ -110,6 +110,7 @@ class ActionsMixin(ObserveMixin):
                     "skipDeploys": skip_deploys,
                 }
             },
+            redact=[v for v in values.values() if len(v) >= 4],
         )
 
     # -- work that starts deployments -------------------------------------------------------------------------

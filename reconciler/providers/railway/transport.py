@@ -15,8 +15,8 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -43,7 +43,7 @@ class Credentials:
     """A Railway token and the header it travels in. Its repr names the kind, never the value."""
 
     header: str
-    token: str
+    token: str = field(repr=False)
 
     def __repr__(self) -> str:
         return f"Credentials(header={self.header!r}, token=***)"
@@ -148,7 +148,16 @@ class Transport:
     def close(self) -> None:
         self._http.close()
 
-    def execute(self, operation: str, variables: Mapping[str, Any], *, starts_work: bool = False) -> dict[str, Any]:
+    def execute(
+        self,
+        operation: str,
+        variables: Mapping[str, Any],
+        *,
+        starts_work: bool = False,
+        redact: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Send `operation` and return its `data`. `redact` lists values (e.g. variable values being written) that
+        must not appear in an error even if Railway echoes them back."""
         document = operations.document(operation)
         body = {"query": document, "variables": dict(variables), "operationName": operation}
         started = self._clock()
@@ -156,7 +165,7 @@ class Transport:
         while True:
             attempt += 1
             try:
-                return self._attempt(operation, body)
+                return self._attempt(operation, body, redact)
             except _Retry as failure:
                 if starts_work and failure.sent:
                     raise OutcomeUnknown(
@@ -174,7 +183,7 @@ class Transport:
                 log.info("railway %s: %s; retry %d in %.2fs", operation, failure.reason, attempt, delay)
                 self._sleep(delay)
 
-    def _attempt(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _attempt(self, operation: str, body: dict[str, Any], redact: Sequence[str]) -> dict[str, Any]:
         with self._lock:
             self.requests[operation] += 1
         try:
@@ -187,9 +196,9 @@ class Transport:
         except httpx.TransportError as e:
             raise _Retry(f"connection failed ({type(e).__name__})", sent=True) from None
         log.debug("railway %s: HTTP %d", operation, response.status_code)
-        return self._interpret(operation, response)
+        return self._interpret(operation, response, redact)
 
-    def _interpret(self, operation: str, response: httpx.Response) -> dict[str, Any]:
+    def _interpret(self, operation: str, response: httpx.Response, redact: Sequence[str]) -> dict[str, Any]:
         status = response.status_code
         if status == 429:
             # Railway sets Retry-After on every 429; the rate limiter answers before doing any work.
@@ -205,7 +214,7 @@ class Transport:
             errors = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
             if is_rate_limited(errors):
                 raise _Retry("rate limited", sent=False, delay=_retry_after(response.headers.get("Retry-After")))
-            raise from_graphql_errors(operation, errors, self._secrets)
+            raise from_graphql_errors(operation, errors, (*self._secrets, *redact))
         if status in (401, 403):
             raise NotAuthorized(operation, f"HTTP {status}")
         if status == 404:
