@@ -161,7 +161,7 @@ def _railway(client: RailwayReader | Unreachable | None, env: Environment) -> Ra
 def _deployment(d: RailwayDeployment | None) -> Deployment | None:
     if d is None:
         return None
-    return Deployment(id=d.id, status=d.status, image=d.image, created_at=d.created_at)
+    return Deployment(id=d.id, status=d.status, image=d.image, created_at=d.created_at, commit=d.commit)
 
 
 def _live_service(s: ServiceInstance) -> LiveService:

@@ -30,6 +30,8 @@ class Deployment:
     status: str
     image: str | None = None
     created_at: datetime | None = None
+    commit: str | None = None
+    """The git commit it was built from, for repo sources."""
 
     @property
     def version(self) -> str | None:
@@ -63,6 +65,10 @@ class LiveService:
     @property
     def configured_version(self) -> str | None:
         return split_image(self.image)[1] if self.image else None
+
+    @property
+    def running_commit(self) -> str | None:
+        return self.active.commit if self.active is not None else None
 
     @property
     def running_version(self) -> str | None:

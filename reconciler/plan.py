@@ -147,7 +147,11 @@ def _gates(env: Environment, service: str, version: str | None, everything: Obse
         if upstream is not None and isinstance(upstream.railway, RailwayFacts):
             there = upstream.railway.service(service)
             running = there.running_version if there else None
-            ok = running == version and there is not None and there.active is not None
+            commit = there.running_commit if there else None
+            if commit is not None and running is None:
+                running = commit  # a repo source: compare commits
+            matches = running == version or (commit is not None and commit.startswith(version))
+            ok = matches and there is not None and there.active is not None
             detail += f" (it runs {running or 'nothing'})"
         gates.append(Step("promotion", StepKind.GATE, detail, ok))
     return gates
@@ -249,6 +253,23 @@ def _service_changes(
                 source_path=(*base, "version"),
             )
         )
+    if service.repo is not None and service.commit is not None:
+        have = live.running_commit
+        if have is None or not (have.startswith(service.commit) or service.commit.startswith(have)):
+            changes.append(
+                _change(
+                    env,
+                    name,
+                    "commit",
+                    have,
+                    service.commit,
+                    f"git declares commit {service.commit} of {service.repo}; {have or 'no commit'} is running",
+                    steps=_deploy_steps(env, name, service, service.commit, everything, at),
+                    risk=deploy_risk,
+                    source_path=(*base, "commit"),
+                    policy_field="version",
+                )
+            )
     changes += _replica_changes(env, name, service, live)
     if service.healthcheck is not None:
         hc = service.healthcheck

@@ -333,6 +333,36 @@ def test_promotion_gate_reads_the_source_environment(staging_version: str | None
     assert gate.name == "promotion" and gate.ok is ok
 
 
+def repo_desired(staging_commit: str | None = None) -> tuple[DesiredState, ObservedState]:
+    patch = {"services": {"web": {"image": None, "version": None, "repo": "fixia/web", "commit": "abc1234"}}}
+    live = observed(
+        web={"image": None, "repo": "fixia/web", "active": Deployment("d", "SUCCESS", commit="0ff1ce0" * 5)}
+    )
+    return desired(patch), live
+
+
+def test_a_repo_source_is_compared_by_commit() -> None:
+    want, live = repo_desired()
+    change = only(plan(want, live))
+    assert (change.address, change.before, change.after) == ("production/web/commit", "0ff1ce0" * 5, "abc1234")
+    assert change.source_path == ("services", "web", "commit")
+    in_sync = replace(
+        live.environments[0],
+        railway=RailwayFacts(
+            services=(
+                API,
+                LiveService(
+                    name="web",
+                    repo="fixia/web",
+                    replicas=2,
+                    active=Deployment("d", "SUCCESS", commit="abc1234" + "0" * 33),
+                ),
+            )
+        ),
+    )
+    assert plan(want, ObservedState(environments=(in_sync,))).changes() == ()
+
+
 def test_scale_down_is_flagged_and_does_not_restart() -> None:
     change = only(plan(desired(), observed({"replicas": 3})))
     assert change.risk.scale_down and not change.risk.restarts and change.risk.reversible
