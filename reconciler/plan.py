@@ -254,16 +254,16 @@ def _service_changes(
             )
         )
     if service.repo is not None and service.commit is not None:
-        have = live.running_commit
-        if have is None or not (have.startswith(service.commit) or service.commit.startswith(have)):
+        running = live.running_commit
+        if running is None or not (running.startswith(service.commit) or service.commit.startswith(running)):
             changes.append(
                 _change(
                     env,
                     name,
                     "commit",
-                    have,
+                    running,
                     service.commit,
-                    f"git declares commit {service.commit} of {service.repo}; {have or 'no commit'} is running",
+                    f"git declares commit {service.commit} of {service.repo}; {running or 'no commit'} is running",
                     steps=_deploy_steps(env, name, service, service.commit, everything, at),
                     risk=deploy_risk,
                     source_path=(*base, "commit"),
