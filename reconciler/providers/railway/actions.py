@@ -152,24 +152,36 @@ class ActionsMixin(ObserveMixin):
             self.transport.execute("DeploymentRollback", {"id": deployment_id}, starts_work=True)
             return None  # Boolean! only: the new deployment is found by re-reading.
 
-        return self._start_work("DeploymentRollback", target_env(target), target_service(target), send)
+        return self._start_work(
+            "DeploymentRollback", target_env(target), target_service(target), send, expect_image=target.image
+        )
 
     def restart(self, deployment_id: str) -> None:
         """Restart a deployment's replicas (no build). Never resent: an ambiguous failure raises `OutcomeUnknown`."""
         self.transport.execute("DeploymentRestart", {"id": deployment_id}, starts_work=True)
 
     def _start_work(
-        self, operation: str, environment_id: str, service_id: str, send: Callable[[], str | None]
+        self,
+        operation: str,
+        environment_id: str,
+        service_id: str,
+        send: Callable[[], str | None],
+        expect_image: str | None = None,
     ) -> Deployment:
         before = self.latest_deployment(environment_id, service_id)
         for attempt in range(1, self.poll.start_attempts + 1):
             try:
                 new_id = send()
-            except OutcomeUnknown:
+            except OutcomeUnknown as ambiguous:
                 self.sleep(self.poll.settle)
                 after = self.latest_deployment(environment_id, service_id)
                 if _is_new(after, before):
                     assert after is not None
+                    if expect_image and after.image and after.image != expect_image:
+                        # Someone else's deployment landed meanwhile: ours may or may not have; do not guess.
+                        raise OutcomeUnknown(
+                            f"Railway {operation}: a different deployment ({after.image}) started meanwhile"
+                        ) from ambiguous
                     log.info("railway %s: the ambiguous call took effect (deployment %s)", operation, after.id)
                     return after
                 log.info("railway %s: no new deployment after an ambiguous failure; send %d", operation, attempt + 1)
