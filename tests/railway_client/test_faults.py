@@ -9,7 +9,7 @@ import logging
 import httpx
 import pytest
 
-from reconciler.providers.railway import RailwayClient, RailwayUnavailable
+from reconciler.providers.railway import OutcomeUnknown, RailwayClient, RailwayUnavailable
 from reconciler.sandbox.railway import EmulatorServer, Faults
 from tests.railway_client.conftest import FAST_POLL, FAST_RETRY, ClientFactory
 from tests.railway_client.test_transport import FakeTime
@@ -160,3 +160,29 @@ def test_planted_token_never_appears_in_output_against_the_emulator(
     texts += [out, err, caplog.text]
     assert len(texts) == 11  # two reprs, three failures (str and repr), stdout, stderr, logs
     assert not [t for t in texts if token in t]
+
+
+class SomeoneElseDeploys(httpx.BaseTransport):
+    """The rollback request is lost before it arrives, while someone else's deployment of another image starts."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.inner, self.server = httpx.HTTPTransport(), server
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content).get("operationName") == "DeploymentRollback":
+            self.server.emulator.deploy("env-prod", "svc-api", reason="dashboard", image="ghcr.io/fixia/api:7.7.7")
+            raise httpx.ReadTimeout("lost", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_ambiguous_rollback_does_not_adopt_someone_elses_deployment(
+    railway_server: EmulatorServer, make_client: ClientFactory
+) -> None:
+    client = make_client(railway_server, http_transport=SomeoneElseDeploys(railway_server))
+    older = [d for d in railway_server.emulator.deployments_of("env-prod", "svc-api") if d.status == "REMOVED"][0]
+    with pytest.raises(OutcomeUnknown, match=r"a different deployment \(ghcr.io/fixia/api:7.7.7\) started meanwhile"):
+        client.rollback(older.id)
+    assert railway_server.requests_by_operation["DeploymentRollback"] == 0
