@@ -179,3 +179,29 @@ def test_stopping_the_emulator_stops_every_demo_app(make_railway_server: Any) ->
     server.stop()
     assert all(process.exit_code() is not None for process in processes)
     assert not set(processes) & set(live_processes())
+
+
+def test_the_service_address_stays_put_and_follows_the_healthy_deployment(
+    railway_server: EmulatorServer, gql: Gql
+) -> None:
+    url = railway_server.emulator.service_url("production", "api")
+    query = """{ serviceInstance(environmentId: "env-prod", serviceId: "svc-api") {
+      domains { serviceDomains { domain } } } }"""
+    (domain,) = gql(query)["serviceInstance"]["domains"]["serviceDomains"]
+    assert f"http://{domain['domain']}" == url
+    assert httpx.get(f"{url}/version").json()["version"] == "1.4.2"
+    unhealthy = deploy_version(railway_server, "9.0.0-unhealthy")
+    assert railway_server.emulator.wait_for(unhealthy, TERMINAL) == "FAILED"
+    assert httpx.get(f"{url}/version").json()["version"] == "1.4.2"
+    healthy = deploy_version(railway_server, "1.5.0")
+    assert railway_server.emulator.wait_for(healthy, TERMINAL) == "SUCCESS"
+    assert httpx.get(f"{url}/version").json()["version"] == "1.5.0"
+    login = httpx.post(f"{url}/auth/login", json={"email": "smoke@fixia.app", "password": "pw"})
+    assert login.status_code == 200 and login.json()["token"]
+
+
+def test_the_address_answers_502_when_nothing_is_live(railway_server: EmulatorServer) -> None:
+    live = railway_server.emulator.active_deployments("env-prod", "svc-web")[0]
+    url = railway_server.emulator.service_url("env-prod", "svc-web")
+    railway_server.emulator.set_status(live, "REMOVED")
+    assert httpx.get(f"{url}/health").status_code == 502

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.sandbox.railway import config as cfg
-from reconciler.sandbox.railway.lifecycle import join_all, launch
+from reconciler.sandbox.railway import runtime
+from reconciler.sandbox.railway.edge import Edge
+from reconciler.sandbox.railway.lifecycle import launch
 from reconciler.sandbox.railway.lifecycle import restart as restart_deployment
 from reconciler.sandbox.railway.load import LoadModel, load_model
 from reconciler.sandbox.railway.model import (
@@ -65,6 +67,7 @@ class Emulator:
         self.processes: dict[str, DemoProcess] = {}
         self.served: dict[str, list[list[Any]]] = {}
         self.threads: list[threading.Thread] = []
+        self.edges: dict[tuple[str, str], Edge] = {}
         self.running = False
         if seed is not None:
             from reconciler.sandbox.railway.seed import apply_seed
@@ -350,41 +353,19 @@ class Emulator:
                 rows.extend(fresh)
         return rows
 
+    # ---- running (see runtime.py) -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the demo apps of the deployments that are live (seeded ones included)."""
-        with self.lock:
-            self.running = True
-            live = [d for d in self.deployments.values() if d.status in ("SUCCESS", "SLEEPING")]
-        for deployment in live:
-            if deployment.id not in self.processes:
-                launch(self, deployment, build=False, already_live=True)
-        # Return once the seeded apps answer, so a caller can use them at once.
-        deadline = time.monotonic() + 20
-        while self.start_processes and time.monotonic() < deadline:
-            with self.lock:
-                pending = [d for d in live if d.id not in self.processes and d.status == "SUCCESS"]
-            if not pending:
-                break
-            time.sleep(0.01)
+        """Start the demo apps of the live deployments and the services' stable addresses; returns once they answer."""
+        runtime.start(self)
 
     def stop(self) -> None:
-        """Stop every lifecycle thread and demo app. Safe to call more than once."""
-        with self.lock:
-            self.running = False
-            deployments = list(self.deployments.values())
-        for deployment in deployments:
-            deployment.cancelled.set()
-        for deployment in deployments:
-            self.stop_process(deployment)
-        join_all(self, timeout=5.0)
+        """Stop every lifecycle thread, demo app and address. Safe to call more than once."""
+        runtime.stop(self)
+
+    def service_url(self, environment: str, service: str) -> str:
+        """The stable base URL of a service instance (names or ids), e.g. http://127.0.0.1:41234."""
+        return runtime.service_url(self, environment, service)
 
     def wait_for(self, deployment_id: str, statuses: Iterable[str], timeout: float = 10.0) -> str:
         """Block until the deployment reaches one of `statuses` (for tests and the sandbox); returns the status."""
-        wanted = set(statuses)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status = self.deployment(deployment_id).status
-            if status in wanted:
-                return status
-            time.sleep(0.01)
-        raise TimeoutError(f"deployment {deployment_id} still {self.deployment(deployment_id).status}")
+        return runtime.wait_for(self, deployment_id, statuses, timeout)

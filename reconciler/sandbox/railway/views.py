@@ -204,8 +204,10 @@ def instance_view(em: Emulator, environment_id: str, service_id: str) -> View:
     service = em.services[service_id]
     fields = cfg.instance_fields(em.service_config(environment_id, service_id))
     active = em.active_deployments(environment_id, service_id)
-    live_port = next((d.port for d in active if d.port), None)
-    domains = [] if live_port is None else [domain_view(environment, service, live_port)]
+    from reconciler.sandbox.railway.runtime import edge_port
+
+    port = edge_port(em, environment_id, service_id)
+    domains = [] if port is None else [domain_view(environment, service, port)]
     return {
         **fields,
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{environment_id}/{service_id}")),
@@ -227,7 +229,7 @@ def instance_view(em: Emulator, environment_id: str, service_id: str) -> View:
 
 
 def domain_view(environment: Environment, service: Service, port: int) -> View:
-    """The emulator's stand-in for a service domain: the live app's loopback address (plain HTTP)."""
+    """The emulator's stand-in for a service domain: the instance's stable loopback address (plain HTTP)."""
     return {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"domain/{environment.id}/{service.id}")),
         "domain": f"127.0.0.1:{port}",
