@@ -20,11 +20,19 @@ from reconciler.errors import InvalidInput
     show_default=True,
     help="Summary as readable text, or as JSON on stdout (problems too).",
 )
-def validate(path: Path, output_format: str) -> int:
-    """Check the desired state in PATH (a directory or one file; default desired-state/).
+@click.option(
+    "--environment",
+    "-e",
+    "environments",
+    multiple=True,
+    metavar="NAME",
+    help="Summarise only this environment (repeatable). Every file is still checked.",
+)
+def validate(path: Path, output_format: str, environments: tuple[str, ...]) -> int:
+    """Check the desired state and print a summary of each environment.
 
-    Every problem in every file is printed as FILE:LINE:COL: message, and the exit code is 1.
-    On success, prints a summary of each environment.
+    PATH is a directory of environment files (default: desired-state) or one file. Every problem in every file
+    is printed as FILE:LINE:COL: message, all at once, and the exit code is 1.
     """
     from reconciler.desired.load import load_desired_state
     from reconciler.desired.summary import summary_json, summary_text
@@ -36,8 +44,14 @@ def validate(path: Path, output_format: str) -> int:
             problems = [vars(problem) for problem in invalid.problems]
             click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
         raise
+    unknown = [name for name in environments if name not in state.environments]
+    if unknown:
+        known = ", ".join(state.names())
+        raise click.BadParameter(
+            f"no environment named '{unknown[0]}' (environments: {known})", param_hint="'--environment'"
+        )
     if output_format == "json":
-        click.echo(json.dumps(summary_json(state), indent=2))
+        click.echo(json.dumps(summary_json(state, environments), indent=2))
     else:
-        click.echo(summary_text(state), nl=False)
+        click.echo(summary_text(state, environments), nl=False)
     return 0

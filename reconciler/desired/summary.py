@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from reconciler.desired.durations import format_duration
@@ -96,10 +97,14 @@ def summarize(env: Environment, source: str) -> list[str]:
     return lines
 
 
-def summary_text(state: DesiredState) -> str:
-    """Every environment, promotion sources first, then a one-line verdict."""
+def _chosen(state: DesiredState, names: Collection[str]) -> list[str]:
+    return [name for name in state.promotion_order() if not names or name in names]
+
+
+def summary_text(state: DesiredState, names: Collection[str] = ()) -> str:
+    """Every environment (or those named), promotion sources first, then a one-line verdict."""
     lines: list[str] = []
-    order = state.promotion_order()
+    order = _chosen(state, names)
     for name in order:
         lines += summarize(state[name], str(state.source_of(name)))
         lines.append("")
@@ -108,12 +113,12 @@ def summary_text(state: DesiredState) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_json(state: DesiredState) -> dict[str, Any]:
+def summary_json(state: DesiredState, names: Collection[str] = ()) -> dict[str, Any]:
     """The validated desired state as JSON (secrets appear only as their references)."""
     return {
         "valid": True,
         "environments": {
             name: {"file": str(state.source_of(name)), "desired": state[name].model_dump(mode="json", by_alias=True)}
-            for name in state.promotion_order()
+            for name in _chosen(state, names)
         },
     }

@@ -75,6 +75,19 @@ def test_valid_state_prints_a_summary_of_each_environment(desired: Path, capsys:
     )
 
 
+def test_environment_option_limits_the_summary(desired: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(desired), "--environment", "production"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("production: Railway fixia/production") and "staging: Railway" not in out
+    assert out.endswith("1 environment valid: production.\n")
+    assert main(["validate", str(desired), "-e", "prod"]) == 1
+    assert capsys.readouterr().err == (
+        "Usage: reconciler validate [OPTIONS] [PATH]\n"
+        "Try 'reconciler validate --help' for help.\n\n"
+        "Error: Invalid value for '--environment': no environment named 'prod' (environments: production, staging)\n"
+    )
+
+
 def test_json_format_gives_the_validated_state(desired: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(desired), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
