@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from reconciler.desired.across import across_environments
 from reconciler.desired.documents import Document, parse
-from reconciler.desired.messages import problems_for
+from reconciler.desired.messages import kind_of, problems_for
 from reconciler.desired.model import DesiredState, Environment
 from reconciler.errors import InvalidInput, Problem
 
@@ -41,7 +41,9 @@ def load_environment(path: Path) -> tuple[Environment | None, Document | None, l
     if document.root is None:
         return None, document, [Problem(str(path), 1, 1, "the file is empty; expected a mapping with 'environment:'")]
     if not isinstance(document.data, dict):
-        problem = document.problem((), f"the top level must be a mapping (environment: …), not {_kind(document.data)}")
+        problem = document.problem(
+            (), f"the top level must be a mapping (environment: …), not {kind_of(document.data)}"
+        )
         return None, document, [*problems, problem]
     # Top-level `x-…` keys hold anchors to share (as in Compose files); they are not part of the desired state.
     data = {key: value for key, value in document.data.items() if not key.startswith(EXTENSION_PREFIX)}
@@ -59,12 +61,6 @@ def load_environment(path: Path) -> tuple[Environment | None, Document | None, l
         message = f"environment '{environment.environment}' must be named like its file, '{expected}'"
         return None, document, [document.problem(("environment",), message)]
     return environment, document, []
-
-
-def _kind(data: object) -> str:
-    from reconciler.desired.messages import kind_of
-
-    return kind_of(data)
 
 
 def load_desired_state(path: Path) -> DesiredState:
