@@ -6,6 +6,7 @@ tests pin what only a scripted server can show exactly: sleeps taken, attempts m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from reconciler.providers.railway.errors import (
     RailwayApiError,
     RailwayUnavailable,
 )
+from reconciler.providers.railway.records import EnvironmentRef
 from reconciler.providers.railway.transport import (
     DEFAULT_ENDPOINT,
     Credentials,
@@ -294,3 +296,32 @@ def test_client_reads_one_environment_in_one_request_and_follows_pages_only_when
     single = Script(ok({"environment": environment(False)}))
     assert RailwayClient(make(single, FakeTime())).observe_environment("env-1").requests == 1
     assert len(single.seen) == 1
+
+
+def test_a_project_token_that_may_not_read_its_project_still_resolves_its_own_environment() -> None:
+    seen: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        name = json.loads(request.content)["operationName"]
+        seen.append(name)
+        if name in ("Projects", "Project"):
+            return gql_error("Not Authorized")
+        token = {
+            "projectId": "p1",
+            "environmentId": "e1",
+            "project": {"id": "p1", "name": "fixia"},
+            "environment": {"id": "e1", "name": "staging"},
+        }
+        return ok({"projectToken": token})
+
+    transport = Transport(
+        Credentials("Project-Access-Token", "project-token-1"),
+        "http://r.test/g",
+        http_transport=httpx.MockTransport(server),
+    )
+    client = RailwayClient(transport)
+    resolved = client.resolve(EnvironmentRef("fixia", "staging"))
+    assert (resolved.project_id, resolved.environment_id, resolved.environment_name) == ("p1", "e1", "staging")
+    with pytest.raises(NotAuthorized, match="scoped to fixia/staging, not fixia/production"):
+        client.resolve(EnvironmentRef("fixia", "production"))
+    assert "Project" in seen and "ProjectToken" in seen

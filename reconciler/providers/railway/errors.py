@@ -69,9 +69,9 @@ def is_rate_limited(errors: Sequence[Mapping[str, Any]]) -> bool:
 
 def from_graphql_errors(operation: str, errors: Sequence[Mapping[str, Any]], secrets: Sequence[str]) -> RailwayApiError:
     """The typed error for a GraphQL `errors` array; the most telling kind wins (auth, not found, invalid)."""
-    messages = [scrub(str(e.get("message", "")) or "(no message)", secrets) for e in errors] or ["(empty errors)"]
+    messages = [str(e.get("message", "")) or "(no message)" for e in errors] or ["(empty errors)"]
     codes = {str((e.get("extensions") or {}).get("code", "")).upper() for e in errors if isinstance(e, Mapping)}
-    lowered = " | ".join(messages).lower()
+    lowered = " | ".join(messages).lower()  # classified on Railway's words; only the text we keep is scrubbed
     text = scrub("; ".join(messages), secrets)
     if codes & _AUTH_CODES or any(w in lowered for w in _AUTH_WORDS):
         return NotAuthorized(operation, text)

@@ -113,11 +113,32 @@ class ObserveMixin:
 
     def resolve(self, ref: EnvironmentRef) -> ResolvedEnvironment:
         """Project, environment and service ids for names or ids (one request, cached per client)."""
-        project = self._project(self._project_id(ref.project))
+        try:
+            project = self._project(self._project_id(ref.project))
+        except NotAuthorized:
+            return self._resolve_by_project_token(ref)
         match = next(((n, i) for n, i in project.environments if ref.environment in (n, i)), None)
         if match is None:
             raise NotFound("Project", f"project {project.name!r} has no environment {ref.environment!r}")
         return ResolvedEnvironment(project.id, project.name, match[1], match[0], project.services)
+
+    def _resolve_by_project_token(self, ref: EnvironmentRef) -> ResolvedEnvironment:
+        """A project token may not read its project; it still names its one project and environment."""
+        token = self._run("ProjectToken", {})["projectToken"]
+        project, environment = token.get("project") or {}, token.get("environment") or {}
+        project_id, environment_id = str(token["projectId"]), str(token["environmentId"])
+        if ref.project not in (project_id, project.get("name")) or ref.environment not in (
+            environment_id,
+            environment.get("name"),
+        ):
+            raise NotAuthorized(
+                "ProjectToken",
+                f"the project token is scoped to {project.get('name')}/{environment.get('name')}, "
+                f"not {ref.project}/{ref.environment}",
+            )
+        return ResolvedEnvironment(
+            project_id, str(project.get("name") or ""), environment_id, str(environment.get("name") or "")
+        )
 
     # -- observation ------------------------------------------------------------------------------------------
 
