@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from reconciler.backup.manifest import Level, Manifest, Verification, verification_key
 from reconciler.errors import ProviderError, VerificationFailed
 from reconciler.providers import pgdump, postgres
-from reconciler.providers.s3 import S3, Encryption
+from reconciler.providers.s3 import S3, Encryption, ObjectMissing
 
 
 def _compression(manifest: Manifest) -> pgdump.Compression:
@@ -32,6 +32,17 @@ def cheap_verify(s3: S3, manifest: Manifest) -> Verification:
     try:
         read = pgdump.read_archive(s3.iter_chunks(manifest.bucket, manifest.dump_key), _compression(manifest), what)
         sha, size = read.sha256, read.size
+    except ObjectMissing:
+        return Verification(
+            backup_id=manifest.backup_id,
+            level="cheap",
+            ok=False,
+            checked_at=datetime.now(UTC),
+            duration_seconds=round(time.monotonic() - started, 3),
+            message=f"{what}: the dump object s3://{manifest.bucket}/{manifest.dump_key} is missing",
+            sha256_matches=False,
+            archive_readable=False,
+        )
     except VerificationFailed as e:
         # pg_restore choked; hash what is stored anyway so the record says whether the bytes changed.
         readable = False

@@ -170,3 +170,14 @@ def test_destination_follows_the_policy() -> None:
     assert dest.encryption.put_args() == {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/backups"}
     lock = dest.lock(NOW)
     assert lock is not None and lock.mode == "COMPLIANCE" and lock.until == NOW + timedelta(days=35)
+
+
+def test_a_missing_dump_fails_verification_naming_the_backup(moto_bucket: S3Bucket) -> None:
+    from reconciler.backup.verify import run_verification
+    from reconciler.errors import VerificationFailed
+
+    manifest = plant(moto_bucket, datetime.now(UTC) - timedelta(hours=1))
+    moto_bucket.s3.delete(moto_bucket.name, [manifest.dump_key])
+    with pytest.raises(VerificationFailed, match=f"backup {manifest.backup_id}: the dump object .* is missing"):
+        run_verification(moto_bucket.s3, manifest, "cheap")
+    assert not list_backups(moto_bucket.s3, moto_bucket.name, "prod/").backups[0].verified
