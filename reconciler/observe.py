@@ -56,8 +56,9 @@ class Providers:
     railway: RailwayReader | Unreachable | None = None
     s3: S3 | Unreachable | None = None
     github: GitHubPort | Unreachable | None = None
-    database_url: Callable[[Environment], str] | None = None
-    """Resolves an environment's database reference; raises a ReconcilerError when it cannot."""
+    database_url: Callable[[Environment], str | None] | None = None
+    """Resolves an environment's database reference: None when its variable is not set (the database is then
+    not observed, and the plan says so); raises a ReconcilerError when it cannot be resolved otherwise."""
     read_database: Callable[..., DatabaseReading] | None = None
     pg_dump_version: Callable[[], tuple[str, int] | None] | None = None
     """(version text, major) of the installed pg_dump, or None when it is not installed."""
@@ -82,14 +83,16 @@ def observe(
         pg_dump = submit("pg_dump", providers.pg_dump_version) if providers.pg_dump_version else None
         github = submit("github", lambda: _github(providers.github, names)) if providers.github else None
         per_env: dict[str, dict[str, Future[Any]]] = {}
+        skipped: dict[str, tuple[str, ...]] = {}
         for name in names:
             env = desired[name]
             futures: dict[str, Future[Any]] = {}
+            skipped[name] = _not_observed(env, providers)
             if providers.railway is not None:
                 futures["railway"] = submit(f"{name}/railway", partial(_railway, providers.railway, env))
             if env.backups is not None and providers.s3 is not None:
                 futures["s3"] = submit(f"{name}/s3", partial(_backups, providers.s3, env))
-            if env.database is not None and providers.database_url and providers.read_database:
+            if env.database is not None and providers.read_database and not skipped[name]:
                 futures["postgres"] = submit(f"{name}/postgres", partial(_database, providers, env))
             per_env[name] = futures
         dump_version = _settle(pg_dump, "postgres") if pg_dump else None
@@ -115,6 +118,7 @@ def observe(
                     database=database,
                     backups=_settle(futures["s3"], "s3") if "s3" in futures else None,
                     github=gh,
+                    not_observed=skipped[name],
                 )
             )
     return ObservedState(environments=tuple(observed))
@@ -194,11 +198,27 @@ def _backups(s3: S3 | Unreachable | None, env: Environment) -> BackupsFacts:
 # -- PostgreSQL ---------------------------------------------------------------------------------------------------
 
 
+def _not_observed(env: Environment, providers: Providers) -> tuple[str, ...]:
+    """Why the database is left out, when it is; resolving the reference here keeps it off the worker threads."""
+    if env.database is None or providers.read_database is None:
+        return ()
+    if providers.database_url is None:
+        return ("postgres: no database access configured",)
+    try:
+        if providers.database_url(env) is None:
+            return (f"postgres: not observed, {env.database.url} is not set",)
+    except ReconcilerError:
+        return ()  # an unresolvable reference is reported by the read itself, as unreachable
+    return ()
+
+
 def _database(providers: Providers, env: Environment) -> DatabaseFacts:
     assert providers.database_url is not None and providers.read_database is not None
     tables = {s.migrations.table for s in env.services.values() if s.migrations and s.migrations.table}
     table = sorted(tables)[0] if tables else None
-    reading = providers.read_database(providers.database_url(env), migrations_table=table)
+    url = providers.database_url(env)
+    assert url is not None
+    reading = providers.read_database(url, migrations_table=table)
     return DatabaseFacts(
         server_version=reading.server_version,
         server_major=reading.server_major,

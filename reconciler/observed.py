@@ -157,6 +157,8 @@ class ObservedEnvironment:
     database: DatabaseFacts | Unreachable | None = None
     backups: BackupsFacts | Unreachable | None = None
     github: GitHubFacts | Unreachable | None = None
+    not_observed: tuple[str, ...] = ()
+    """Providers deliberately not asked, and why (e.g. no database credentials in a plan job): said, not failed."""
 
     @property
     def unreachable(self) -> tuple[Unreachable, ...]:

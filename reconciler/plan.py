@@ -67,6 +67,7 @@ def plan_environment(env: Environment, live: ObservedEnvironment, everything: Ob
         changes += _backup_changes(env, live.backups, live.observed_at)
     if isinstance(live.database, DatabaseFacts):
         notes += _database_notes(env, live.database)
+    notes += list(live.not_observed)
     ordered = tuple(sorted(changes, key=lambda c: c.address))
     return EnvironmentPlan(
         environment=env.environment,

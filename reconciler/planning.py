@@ -65,11 +65,12 @@ def github_from_env(environ: Mapping[str, str] | None = None) -> Any:
     return _build("github", lambda: connect(settings_from_env(env), env))
 
 
-def database_url(env: Environment) -> str:
+def database_url(env: Environment) -> str | None:
+    """The environment's database URL (masked in Actions), or None when its variable is not set."""
     from reconciler import secrets
 
     assert env.database is not None
-    return secrets.resolve(env.database.url)
+    return secrets.resolve_optional(env.database.url)
 
 
 def providers_from_env(desired: DesiredState, names: Sequence[str], *, github: bool = True) -> Providers:
@@ -149,8 +150,34 @@ class Outcome:
     exit_code: int
 
 
+def git_only(desired: DesiredState, names: Sequence[str]) -> str:
+    """The plan of a fork's pull request: no credentials, so no live read; say so instead of showing changes."""
+    lines = [
+        "## Reconciler plan (from git only)",
+        "",
+        "This pull request comes from a fork, so the run has no credentials and read no live system: nothing was",
+        "compared, and this is **not** a statement that there are no changes. The desired state is valid:",
+        "",
+    ]
+    for name in names:
+        env = desired[name]
+        services = ", ".join(f"{s} {v.target_version}" for s, v in env.services.items())
+        lines.append(f"- **{name}**: {services}")
+    lines += ["", "The full plan appears once the change is on a branch of this repository."]
+    return "\n".join(lines) + "\n"
+
+
 def plan_command(path: Path, names: Sequence[str], output: str, *, detailed_exitcode: bool, color: bool) -> Outcome:
-    """`reconciler plan`: 0 no changes (or changes without --detailed-exitcode), 2 changes, 1 incomplete plan."""
+    """`reconciler plan`: 0 no changes (or changes without --detailed-exitcode), 2 changes, 1 incomplete plan.
+
+    On a fork's pull request under Actions nothing live is read (no secrets there): the output says so, exit 0.
+    """
+    event = actions.read_event() if actions.in_actions() else None
+    if event is not None and not event.secrets_allowed:
+        desired = load_desired_state(path)
+        text = git_only(desired, select(desired, names))
+        actions.job_summary(text)
+        return Outcome(text, "plan from git only: a fork's pull request reads no live system", 0)
     done = run(path, names)
     text = render(done.plan, output, color=color)
     try:

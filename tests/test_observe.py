@@ -135,3 +135,11 @@ def test_a_bug_in_a_provider_is_not_hidden() -> None:
     railway = FakeRailway(fail={"staging": KeyError("bug")})
     with pytest.raises(KeyError):
         observe(DESIRED, providers(railway=railway))
+
+
+def test_an_unset_database_variable_is_not_observed_and_said_so() -> None:
+    state = observe(DESIRED, providers(database_url=lambda env: None), environments=["production"])
+    (production,) = state.environments
+    assert production.database is None
+    assert production.not_observed == ("postgres: not observed, {env: DATABASE_URL} is not set",)
+    assert production.unreachable == ()

@@ -131,3 +131,44 @@ def test_on_a_pull_request_the_plan_is_one_sticky_comment_and_a_job_summary(
     assert summary.read_text().count("## Reconciler plan") == 3
     output = capsys.readouterr()
     assert WORLD_TOKEN not in output.out + output.err + comments[0].body
+
+
+def test_a_forks_pull_request_plans_from_git_only_and_reads_nothing_live(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_for_cli(world, monkeypatch)
+    event = {
+        "number": 5,
+        "pull_request": {
+            "number": 5,
+            "title": "from a fork",
+            "head": {"sha": "a" * 40, "ref": "patch-1", "repo": {"full_name": "someone/infra"}},
+            "base": {"sha": "b" * 40, "ref": "main", "repo": {"full_name": WORLD_REPO}},
+        },
+        "repository": {"full_name": WORLD_REPO},
+    }
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(tmp_path / "event.json"))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    world.railway.reset_counts()
+    world.github.reset_counter()
+    assert main(["plan", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "## Reconciler plan (from git only)" in out and "**not** a statement that there are no changes" in out
+    assert "- **production**: api 1.4.2, web 1.4.2, worker 1.4.2" in out
+    assert summary.read_text() == out
+    assert sum(world.railway.requests_by_operation.values()) == 0
+    assert world.github.count() == 0
+
+
+def test_without_database_credentials_the_plan_says_the_database_was_not_observed(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_for_cli(world, monkeypatch)
+    monkeypatch.delenv("DATABASE_URL")
+    assert main(["plan", "-e", "staging"]) == 0
+    out = capsys.readouterr().out
+    assert "note: postgres: not observed, {env: DATABASE_URL} is not set" in out
