@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def plan(environments: tuple[str, ...], output: str, detailed_exitcode: bool, pa
     """
     from reconciler.planning import plan_command
 
-    result = plan_command(path, environments, output, detailed_exitcode=detailed_exitcode, color=sys.stdout.isatty())
+    # Colour only for a person at a terminal; NO_COLOR (no-color.org) turns it off there too.
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    result = plan_command(path, environments, output, detailed_exitcode=detailed_exitcode, color=color)
     click.echo(result.text, nl=False)
     if result.message:
         click.echo(result.message, err=True)
