@@ -115,3 +115,25 @@ def test_threads_observing_one_project_by_name_share_one_resolution(
         states = list(pool.map(client.observe_environment, [PRODUCTION, STAGING, PRODUCTION, STAGING]))
     assert [s.environment_name for s in states] == ["production", "staging"] * 2
     assert railway_server.requests_by_operation == {"Projects": 1, "EnvironmentState": 4}
+
+
+def test_refs_by_railway_ids_cost_exactly_one_request_per_environment(
+    make_railway_server: object, make_client: ClientFactory
+) -> None:
+    import copy
+    import uuid
+
+    from tests.fixtures.railway import RAILWAY_SEED
+
+    seed = copy.deepcopy(RAILWAY_SEED)
+    project_id, prod_id, staging_id = (str(uuid.uuid4()) for _ in range(3))
+    seed["projects"][0]["id"] = project_id
+    seed["projects"][0]["environments"][0]["id"] = prod_id
+    seed["projects"][0]["environments"][1]["id"] = staging_id
+    server = make_railway_server(seed=seed, processes=False)  # type: ignore[operator]
+    client = make_client(server)
+    states = client.observe_environments([EnvironmentRef(project_id, prod_id), EnvironmentRef(project_id, staging_id)])
+    assert [s.environment_name for s in states] == ["production", "staging"]
+    assert server.requests_by_operation == {"EnvironmentState": 2}
+    with pytest.raises(NotFound, match="is not in project"):
+        client.observe_environment(EnvironmentRef(str(uuid.uuid4()), prod_id))

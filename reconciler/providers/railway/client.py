@@ -41,7 +41,7 @@ class RailwayClient(ActionsMixin):
         self.sleep = sleep
         self.clock = clock
         self._lock = threading.Lock()
-        self._resolve_lock = threading.Lock()
+        self._resolve_lock = threading.RLock()
         self._projects: dict[str, _Project] = {}
         self._project_ids: dict[str, str] = {}
 

@@ -50,7 +50,7 @@ class ObserveMixin:
     transport: Transport
     page_size: int
     _lock: threading.Lock
-    _resolve_lock: threading.Lock
+    _resolve_lock: threading.RLock
     _projects: dict[str, _Project]
     _project_ids: dict[str, str]
 
@@ -114,7 +114,8 @@ class ObserveMixin:
     def resolve(self, ref: EnvironmentRef) -> ResolvedEnvironment:
         """Project, environment and service ids for names or ids (one request, cached per client)."""
         try:
-            project = self._project(self._project_id(ref.project))
+            with self._resolve_lock:  # single flight: concurrent resolutions of one project share one request
+                project = self._project(self._project_id(ref.project))
         except NotAuthorized:
             return self._resolve_by_project_token(ref)
         match = next(((n, i) for n, i in project.environments if ref.environment in (n, i)), None)
@@ -162,11 +163,8 @@ class ObserveMixin:
     ) -> list[EnvironmentState]:
         """Observe several environments concurrently; results in the order of `refs`.
 
-        Each distinct project is resolved once, before the environments are read side by side.
+        Names are resolved once per project (single flight), then each environment is one request.
         """
-        named = {r.project for r in refs if isinstance(r, EnvironmentRef)}
-        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(named) or 1))) as pool:
-            list(pool.map(lambda p: self._project(self._project_id(p)), named))
         with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(refs)))) as pool:
             return list(pool.map(self.observe_environment, refs))
 
