@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.cli import main
 from tests.fixtures.railway import RAILWAY_SEED
 
 PLANTED_TOKEN = "planted-token-5f2c9e1a"
@@ -100,16 +101,30 @@ def test_sigint_also_stops_it_cleanly(command: subprocess.Popen[bytes]) -> None:
     assert command.wait(timeout=20) == 0
 
 
-def test_a_bad_seed_is_one_clear_message_and_exit_1(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("projects:\n  - name: p\n    colour: blue\n", "0:0", "projects[0]: unknown keys ['colour']"),
+        ("projects:\n  - name: [unclosed\n", "3:1", "invalid YAML: expected ',' or ']'"),
+        ("behaviours:\n  '1.0.0': sleepy\n", "0:0", "behaviours.1.0.0: unknown behaviour 'sleepy'"),
+    ],
+)
+def test_a_bad_seed_is_one_clear_message_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str, message: str
+) -> None:
     seed = tmp_path / "seed.yaml"
-    seed.write_text("projects:\n  - name: p\n    colour: blue\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "reconciler", "sandbox", "railway", "--seed", str(seed)],
-        capture_output=True,
-        timeout=60,
-        env={**os.environ},
-    )
-    assert result.returncode == 1
-    assert result.stdout == b""
-    assert f"{seed}:0:0: projects[0]: unknown keys ['colour']".encode() in result.stderr
-    assert b"Traceback" not in result.stderr
+    seed.write_text(text)
+    assert main(["sandbox", "railway", "--seed", str(seed)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"{seed}:{where}: {message}")
+    assert "Traceback" not in captured.err
+
+
+def test_a_port_in_use_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "railway", "--port", str(port)]) == 1
+    assert capsys.readouterr().err == f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n"

@@ -166,7 +166,9 @@ class Emulator:
         """Merge `patch` into the environment's config and start what it asks for; returns the commit's id."""
         if patch is None:
             patch = {}
-        if not isinstance(patch, dict):
+        if not isinstance(patch, dict) or not all(
+            isinstance(patch.get(key) or {}, dict) for key in ("services", "sharedVariables", "volumes")
+        ):
             raise ApiError("Invalid environment config patch: expected an object")
         with self.lock:
             environment = self.environment(environment_id)

@@ -81,7 +81,8 @@ class PatchRecord:
 
     id: str
     environment_id: str
-    patch: dict[str, Any]
+    # Patches and configs hold variable values: kept out of reprs, which end up in test and error output.
+    patch: dict[str, Any] = field(repr=False)
     status: str
     message: str | None
     created_at: float
@@ -94,7 +95,7 @@ class Environment:
     name: str
     project_id: str
     created_at: float
-    config: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
     commits: int = 0
     updated_at: float = 0.0
     staged: PatchRecord | None = None
@@ -138,7 +139,7 @@ class Deployment:
     repo: str | None
     commit: str | None
     manifest: dict[str, Any]
-    variables: dict[str, str]
+    variables: dict[str, str] = field(repr=False)
     behaviour: dict[str, Any]
     replicas: int
     status: str = "QUEUED"

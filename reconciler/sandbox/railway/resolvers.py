@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.railway import metrics
@@ -30,7 +30,7 @@ class Auth:
     """Who is calling: the kind of token (never its value, beyond the project-token lookup key)."""
 
     kind: str  # "bearer" | "project"
-    project_token: str | None = None
+    project_token: str | None = field(default=None, repr=False)
 
 
 Resolver = Callable[..., Any]

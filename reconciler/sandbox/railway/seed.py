@@ -21,7 +21,11 @@ SCHEDULE_RETENTION = {"DAILY": 6 * 86400, "WEEKLY": 31 * 86400, "MONTHLY": 92 * 
 
 
 class SeedError(ValueError):
-    """A seed that cannot be loaded; the message names where in the seed the problem is."""
+    """A seed that cannot be loaded; the message names where in the seed the problem is (1-based line, column)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
 
 
 def load_seed(path: Path) -> dict[str, Any]:
@@ -29,10 +33,16 @@ def load_seed(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as error:
-        raise SeedError(f"{path}: cannot read the seed: {error}") from error
+    except json.JSONDecodeError as error:
+        raise SeedError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from error
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        raise SeedError(f"invalid YAML: {error.problem}", line, column) from error
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise SeedError(f"cannot read the seed: {error}") from error
     if not isinstance(data, dict):
-        raise SeedError(f"{path}: the seed must be a mapping")
+        raise SeedError("the seed must be a mapping", 1, 1)
     return data
 
 

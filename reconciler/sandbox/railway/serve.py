@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from reconciler.errors import InvalidInput, Problem
+from reconciler.errors import InvalidInput, Problem, ReconcilerError
 from reconciler.sandbox.railway.model import FAST
 from reconciler.sandbox.railway.seed import SeedError, load_seed
 
@@ -22,7 +22,7 @@ def serve(port: int, seed_path: Path | None, *, fast: bool = False, processes: b
         seed = load_seed(seed_path) if seed_path is not None else None
         emulator = Emulator(seed, timings=FAST if fast else None, processes=processes)
     except SeedError as error:
-        raise InvalidInput([Problem(str(seed_path), 0, 0, str(error))]) from error
+        raise InvalidInput([Problem(str(seed_path), error.line, error.column, str(error))]) from error
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -31,7 +31,10 @@ def serve(port: int, seed_path: Path | None, *, fast: bool = False, processes: b
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     server = EmulatorServer(emulator, port=port)
     try:
-        server.start()
+        try:
+            server.start()
+        except OSError as error:
+            raise ReconcilerError(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}") from error
         print(server.url, flush=True)
         for environment in emulator.environments.values():
             project = emulator.projects[environment.project_id]
