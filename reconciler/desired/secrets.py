@@ -33,6 +33,7 @@ _PREFIXES = (
     ("-----BEGIN", "private key"),
 )
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
+_JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 _WEBHOOK = re.compile(r"https://(hooks\.slack\.com/|discord(app)?\.com/api/webhooks/)", re.IGNORECASE)
 _SECRET_NAME = re.compile(
     r"SECRET|TOKEN|PASSWORD|PASSWD|PASS$|API[_-]?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|[_-]KEY$|^KEY$", re.IGNORECASE
@@ -69,6 +70,8 @@ def credential_kind(text: str, *, secret_context: bool = False) -> str | None:
             return kind
     if _URL_PASSWORD.search(stripped):
         return "URL with a password"
+    if _JWT.fullmatch(stripped):
+        return "JSON Web Token"
     if _WEBHOOK.match(stripped):
         return "webhook URL"
     if secret_context and high_entropy(stripped):

@@ -94,6 +94,10 @@ def test_deploy_window_is_open_only_inside_allow_and_outside_deny() -> None:
         ("postgresql://app:pw@db:5432/x", "URL with a password"),
         ("https://hooks.slack.com/services/T0/B0/xyz", "webhook URL"),
         ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "JSON Web Token",
+        ),
     ],
 )
 def test_known_credentials_are_recognised(value: str, kind: str) -> None:
