@@ -111,8 +111,13 @@ def main() -> int:
     try:
         ids: list[EnvironmentRef | str] = [f"env-{e}" for e in ENVIRONMENTS]
         names: list[EnvironmentRef | str] = [EnvironmentRef("bench", e) for e in ENVIRONMENTS]
-        concurrent = lambda c, r: c.observe_environments(r)  # noqa: E731
-        sequential = lambda c, r: [c.observe_environment(x) for x in r]  # noqa: E731
+
+        def concurrent(client: RailwayClient, refs: list[Any]) -> list[EnvironmentState]:
+            return client.observe_environments(refs)
+
+        def sequential(client: RailwayClient, refs: list[Any]) -> list[EnvironmentState]:
+            return [client.observe_environment(ref) for ref in refs]
+
         measure(server, ids, concurrent)  # warm-up: Python imports, first GraphQL parse on the server
         scenarios = {
             "concurrent, by id": (ids, concurrent),
@@ -125,7 +130,9 @@ def main() -> int:
         )
         medians: dict[str, float] = {}
         for label, (refs, observe) in scenarios.items():
-            times, counts, states = [], {}, []
+            times: list[float] = []
+            counts: dict[str, int] = {}
+            states: list[EnvironmentState] = []
             for _ in range(args.rounds):
                 elapsed, counts, states = measure(server, refs, observe)
                 times.append(elapsed)
