@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ def database_url(env: Environment) -> str | None:
     return secrets.resolve_optional(env.database.url)
 
 
-def providers_from_env(desired: DesiredState, names: Sequence[str], *, github: bool = True) -> Providers:
+def providers_from_env(desired: DesiredState, names: Sequence[str]) -> Providers:
     """Clients for every provider the named environments need, configured from the process environment."""
     wanted = [desired[n] for n in names]
 
@@ -92,7 +92,7 @@ def providers_from_env(desired: DesiredState, names: Sequence[str], *, github: b
     return Providers(
         railway=_build("railway", railway),
         s3=_build("s3", s3) if any(e.backups for e in wanted) else None,
-        github=github_from_env() if github else None,
+        github=github_from_env(),
         database_url=database_url,
         read_database=read_database,
         pg_dump_version=installed_pg_dump,
@@ -106,16 +106,22 @@ def close(providers: Providers) -> None:
             closer()
 
 
-def run(path: Path, names: Sequence[str], providers: Providers | None = None, *, github: bool = True) -> PlanRun:
-    """Load, observe (all providers, all environments, at once) and plan. Read-only."""
+def run(path: Path, names: Sequence[str], providers: Providers | None = None, *, read_github: bool = True) -> PlanRun:
+    """Load, observe (all providers, all environments, at once) and plan. Read-only.
+
+    The providers are built from the environment unless given; the caller closes them (`close`) once it has
+    also used them to publish. `read_github=False` skips reading GitHub (a plan needs no issue listing; it only
+    writes its comment), keeping a run's GitHub requests to the ones that write.
+    """
     desired = load_desired_state(path)
     chosen = select(desired, names)
-    built = providers or providers_from_env(desired, chosen, github=github)
+    built = providers or providers_from_env(desired, chosen)
     try:
-        observed = observe(desired, built, environments=chosen)
-    finally:
-        if providers is None:
-            close(built)
+        reads = built if read_github else replace(built, github=None)
+        observed = observe(desired, reads, environments=chosen)
+    except BaseException:
+        close(built)
+        raise
     return PlanRun(desired, chosen, observed, plan(desired, observed), built)
 
 
@@ -178,7 +184,7 @@ def plan_command(path: Path, names: Sequence[str], output: str, *, detailed_exit
         text = git_only(desired, select(desired, names))
         actions.job_summary(text)
         return Outcome(text, "plan from git only: a fork's pull request reads no live system", 0)
-    done = run(path, names)
+    done = run(path, names, read_github=False)
     text = render(done.plan, output, color=color)
     try:
         published = publish(done.plan, done.providers.github)
