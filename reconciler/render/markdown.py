@@ -11,7 +11,6 @@ from reconciler.plan_types import Change, EnvironmentPlan, Plan
 from reconciler.render.text import show, step_line
 
 GITHUB_LIMIT = 65_536
-MARKER = "<!-- reconciler:plan -->"
 CUT_POINTER = "\n\n> **Plan cut to fit GitHub's comment limit.** The full plan is in this run's job summary{where}.\n"
 
 
@@ -69,8 +68,9 @@ def _environment_blocks(env: EnvironmentPlan) -> list[str]:
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT, summary_url: str | None = None) -> str:
-    """Markdown for GitHub, never longer than `limit` characters (the hidden sticky-comment marker included)."""
-    head = [MARKER, "## Reconciler plan", "\n".join(summary_line(e) for e in plan.environments) or "No environments."]
+    """Markdown for GitHub, never longer than `limit` characters. The GitHub provider adds the sticky comment's
+    hidden marker in front, so callers posting a comment pass a limit with room for it."""
+    head = ["## Reconciler plan", "\n".join(summary_line(e) for e in plan.environments) or "No environments."]
     if not plan.complete:
         head.append("**The plan is incomplete:** some providers could not be observed, so this is not a no-op.")
     blocks = head + [b for env in plan.environments for b in _environment_blocks(env)]
