@@ -7,8 +7,9 @@ an `errors` array, as Railway's API answers. A field the emulator does not resol
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -89,6 +90,10 @@ def prepare(schema: GraphQLSchema, source: str) -> Prepared:
     return Prepared(document, tuple(validate(schema, document)), False)
 
 
+def _never_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+    return False
+
+
 def _formatted(errors: tuple[GraphQLError, ...] | list[GraphQLError], code: str | None = None) -> list[Any]:
     result = []
     for error in errors:
@@ -127,6 +132,8 @@ def run(schema: GraphQLSchema, emulator: Emulator, body: Any, auth: Auth | None)
             variable_values=variables,
             operation_name=operation_name,
             field_resolver=resolve_field,
+            # Every resolver is synchronous: skipping the awaitable check on each value saves about a tenth.
+            is_awaitable=_never_awaitable,
         )
     if not isinstance(result, ExecutionResult):
         raise TypeError("the emulator's resolvers are synchronous")
