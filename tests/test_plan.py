@@ -410,3 +410,27 @@ def test_plan_is_deterministic_and_only_plans_observed_environments() -> None:
     both = desired()
     assert plan(both, observed(old_api("1.4.1"))) == plan(both, observed(old_api("1.4.1")))
     assert plan(both, ObservedState()).environments == ()
+
+
+# Every compared field under every policy: (policy field, live difference, address, adoptable into git).
+FIELDS = [
+    ("version", old_api("1.4.1"), "production/api/version", True),
+    ("image", {"image": "docker.io/fixia/api:1.4.2"}, "production/api/image", True),
+    ("replicas", {"replicas": 2}, "production/api/replicas", True),
+    ("healthcheck", {"healthcheck_path": "/healthz"}, "production/api/healthcheck.path", True),
+    ("healthcheck", {"healthcheck_timeout_seconds": 30}, "production/api/healthcheck.timeout", False),
+    ("migrations", {"pre_deploy_command": "npm run migrate"}, "production/api/migrations.command", True),
+]
+
+
+@pytest.mark.parametrize("policy", list(Policy), ids=[p.value for p in Policy])
+@pytest.mark.parametrize(("field", "live", "address", "adoptable"), FIELDS, ids=[f[2].split("/", 2)[2] for f in FIELDS])
+def test_every_field_under_every_policy(
+    field: str, live: dict[str, Any], address: str, adoptable: bool, policy: Policy
+) -> None:
+    change = only(plan(desired({"drift": {"fields": {field: policy.value}}}), observed(live)))
+    assert change.address == address and change.policy is policy and change.is_drift
+    if policy is Policy.ADOPT and adoptable:
+        assert change.action is Action.ADOPT and change.steps == () and change.source_path is not None
+    else:
+        assert change.action is Action.APPLY and change.steps
