@@ -45,8 +45,10 @@ def kind_of(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
     if isinstance(value, str):
         return "text"
     if isinstance(value, list):
@@ -127,6 +129,10 @@ def message_for(error: ErrorDetails, root: type[BaseModel]) -> tuple[str, bool]:
         return f"{show(value)} is not {_PATTERNS.get(pattern, f'in the form {pattern}')}", False
     if kind in ("too_short", "string_too_short"):
         return "must not be empty", False
+    bounds = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le")}
+    if kind in bounds and isinstance(loc[-1], str):
+        words, key = bounds[kind]
+        return f"{loc[-1]} must be {words} {ctx.get(key)}, not {value}", False
     message = error["msg"]
     for prefix in ("Value error, ", "Input should be "):
         if message.startswith(prefix):

@@ -1,8 +1,8 @@
 """Running the environment over time: drift policy, maintenance tasks per cadence, notifications."""
 
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from reconciler.desired.base import KEY, Location, Model, did_you_mean, fail
 from reconciler.desired.secrets import Secret
@@ -59,13 +59,28 @@ class MaintenanceTask(Model):
     notes: str | None = Field(default=None, description="how to do it, for the person ticking the box")
 
 
+def _task_from_text(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class _TextOrTaskSchema:
+    """In the JSON Schema, a task is its mapping or just its name (a checklist item)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string", "description": "a checklist item, by name"}, handler(core_schema)]}
+
+
+# A task written as plain text is a checklist item with that name.
+Task = Annotated[MaintenanceTask, BeforeValidator(_task_from_text), _TextOrTaskSchema()]
+
+
 class Maintenance(Model):
     """Maintenance tasks per cadence; each period gets one checklist issue, and the automated checks run."""
 
-    daily: list[MaintenanceTask] = Field(default=[], description="every day")
-    weekly: list[MaintenanceTask] = Field(default=[], description="every Monday")
-    monthly: list[MaintenanceTask] = Field(default=[], description="on the first day of each month")
-    quarterly: list[MaintenanceTask] = Field(default=[], description="on the first day of each quarter")
+    daily: list[Task] = Field(default=[], description="every day")
+    weekly: list[Task] = Field(default=[], description="every Monday")
+    monthly: list[Task] = Field(default=[], description="on the first day of each month")
+    quarterly: list[Task] = Field(default=[], description="on the first day of each quarter")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:

@@ -68,7 +68,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "a version read as a number",
         HEAD + "services:\n  api: {image: ghcr.io/fixia/api, version: 1.10}\n",
-        ["4:44: expected text, got a number (put it in quotes: a number such as 1.10 would otherwise be read as 1.1)"],
+        ["4:44: expected text, got a decimal number (put it in quotes: a number such as 1.10 would otherwise be read as 1.1)"],
     ),
     (
         "unknown key with a close match",
@@ -251,7 +251,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "an error inside an anchor is reported where the anchor is written",
         HEAD + "services:\n  api: &base {image: x, version: '1', replicas: -1}\n  web: *base\n",
-        ["4:49: must be greater than or equal to 0"],
+        ["4:49: replicas must be at least 0, not -1"],
     ),
     (
         "an alias that expands beyond the limit",

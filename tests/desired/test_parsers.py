@@ -158,3 +158,15 @@ def test_credentials_named_by_their_key_are_refused_whatever_they_look_like() ->
     )
     assert ok.headers["Authorization"] == SecretRef(env="TOKEN")
     assert ok.json_body == {"password": SecretRef(env="PW")}
+
+
+def test_a_maintenance_task_may_be_just_its_name() -> None:
+    from reconciler.desired.model import Maintenance, MaintenanceTask
+
+    maintenance = Maintenance.model_validate(
+        {"weekly": ["Review slow queries", {"name": "Restore", "check": "restore_test"}]}
+    )
+    assert maintenance.weekly == [
+        MaintenanceTask(name="Review slow queries"),
+        MaintenanceTask(name="Restore", check="restore_test"),
+    ]
