@@ -48,7 +48,10 @@ started = time.monotonic()
 m = take_backup(S3(), url, Destination(bucket, "bench/"), environment="bench",
                 compression=pgdump.parse_compression(compression), verify=False)
 seconds = time.monotonic() - started
-print(json.dumps({"seconds": seconds, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+usage = resource.getrusage(resource.RUSAGE_SELF)
+tools = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "peak_rss_kib": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
+                  "tools_cpu": tools.ru_utime + tools.ru_stime,
                   "manifest": json.loads(m.model_dump_json())}))
 """
 
@@ -85,6 +88,14 @@ def generate(url: str, size_mb: int) -> str:
         conn.execute("vacuum analyze events")
     print(f"  generated in {time.monotonic() - started:.0f}s", flush=True)
     return target
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used so far (from /proc)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(argv: list[str] | str, **kwargs: object) -> float:
@@ -148,6 +159,7 @@ def main() -> int:
         two_step_runs: list[tuple[float, float, int]] = []
         for _ in range(args.rounds):
             devnull_runs.append(timed(["bash", "-c", dump_pipeline(url, compression, "/dev/null")], env=env))
+            weed_before = cpu_seconds(seaweed.pid)
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, url, bucket, compression.label],
                 check=True,
@@ -156,6 +168,7 @@ def main() -> int:
                 env={**os.environ, "PYTHONPATH": str(Path.cwd())},
             ).stdout
             streamed_runs.append(json.loads(out.strip().splitlines()[-1]))
+            streamed_runs[-1]["s3_server_cpu"] = cpu_seconds(seaweed.pid) - weed_before
             two_step_runs.append(two_step(s3, bucket, url, compression, env))
         devnull = min(devnull_runs)
         streamed = min(streamed_runs, key=lambda r: r["seconds"])
@@ -193,6 +206,10 @@ def main() -> int:
         + ", ".join(f"{d + u:.2f}" for d, u, _ in two_step_runs)
     )
     print(f"peak RSS, reconciler process       {rss_mib:10.1f} MiB (target < 200)")
+    print(
+        f"CPU during the best streamed run   {streamed['cpu']:10.2f} s reconciler (hash, sign, send), "
+        f"{streamed['tools_cpu']:.2f} s pg_dump + zstd, {streamed['s3_server_cpu']:.2f} s S3 server"
+    )
     print(f"cheap verify (sha256 + full read)  {cheap.duration_seconds:10.2f} s   ok={cheap.ok}")
     print(f"full verify (restore, counts, amcheck) {full.duration_seconds:6.2f} s   ok={full.ok}: {full.message}")
     return 0 if cheap.ok and full.ok else 1
