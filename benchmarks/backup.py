@@ -98,6 +98,13 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str] | str, **kwargs: object) -> float:
     started = time.monotonic()
     subprocess.run(argv, check=True, **kwargs)  # type: ignore[call-overload]
@@ -155,10 +162,13 @@ def main() -> int:
         # and keep the best of each: on a shared machine the best run is the one least disturbed by others.
         timed(["bash", "-c", dump_pipeline(url, compression, "/dev/null")], env=env)
         devnull_runs: list[float] = []
+        devnull_cpu: list[float] = []
         streamed_runs: list[dict[str, Any]] = []
         two_step_runs: list[tuple[float, float, int]] = []
         for _ in range(args.rounds):
+            before = children_cpu()
             devnull_runs.append(timed(["bash", "-c", dump_pipeline(url, compression, "/dev/null")], env=env))
+            devnull_cpu.append(children_cpu() - before)
             weed_before = cpu_seconds(seaweed.pid)
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, url, bucket, compression.label],
@@ -209,6 +219,7 @@ def main() -> int:
     print(
         f"CPU during the best streamed run   {streamed['cpu']:10.2f} s reconciler (hash, sign, send), "
         f"{streamed['tools_cpu']:.2f} s pg_dump + zstd, {streamed['s3_server_cpu']:.2f} s S3 server"
+        f" (pg_dump + zstd to /dev/null: {min(devnull_cpu):.2f} s)"
     )
     print(f"cheap verify (sha256 + full read)  {cheap.duration_seconds:10.2f} s   ok={cheap.ok}")
     print(f"full verify (restore, counts, amcheck) {full.duration_seconds:6.2f} s   ok={full.ok}: {full.message}")
