@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -106,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(interrupt)
     except Exception as bug:
         click.echo("reconciler: internal error (this is a bug; please report it):", err=True)
+        import traceback  # only on the way out of a bug: it costs start-up time for every command
+
         click.echo("".join(traceback.format_exception(bug)), err=True)
         return exit_code_for(bug)
     return int(result or 0)
