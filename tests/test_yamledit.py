@@ -131,3 +131,22 @@ def test_example_files_round_trip_byte_for_byte(example: Path) -> None:
         after = edit_scalars(text, {path: new})
         assert len(changed_lines(text, after)) == 2, path
         assert read_scalar(after, path) == new
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+STYLED = "a:\n  plain: x\n  single: 'x'\n  double: \"x\"\n  flow: {k: x, n: 1}\n# tail comment\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(st.text(), st.integers(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)),
+    key=st.sampled_from(["plain", "single", "double", ("flow", "k")]),
+)
+def test_any_value_reads_back_exactly_and_touches_one_line(value: object, key: object) -> None:
+    path = ("a", *key) if isinstance(key, tuple) else ("a", key)
+    after = edit_scalars(STYLED, {path: value})  # type: ignore[dict-item]
+    assert read_scalar(after, path) == value
+    assert len(after.splitlines()) == len(STYLED.splitlines())
+    assert len(changed_lines(STYLED, after)) <= 2
