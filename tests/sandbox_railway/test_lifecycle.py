@@ -15,9 +15,9 @@ TERMINAL = {"SUCCESS", "FAILED", "CRASHED", "REMOVED"}
 EVENTS = "query($id: String!) { deploymentEvents(id: $id, first: 50) { edges { node { step payload { error } } } } }"
 
 
-def deploy_version(server: EmulatorServer, tag: str, service_id: str = "svc-api") -> str:
-    """Commit a new image tag; returns the id of the deployment it started."""
-    patch = {"services": {service_id: {"source": {"image": f"{API_IMAGE}:{tag}"}}}}
+def deploy_version(server: EmulatorServer, tag: str, service_id: str = "svc-api", **deploy: Any) -> str:
+    """Commit a new image tag (and deploy settings); returns the id of the deployment it started."""
+    patch = {"services": {service_id: {"source": {"image": f"{API_IMAGE}:{tag}"}, "deploy": deploy}}}
     query = 'mutation($p: EnvironmentConfig) { environmentPatchCommit(environmentId: "env-prod", patch: $p) }'
     body = post(server, query, {"p": patch}).json()
     assert "errors" not in body, body
@@ -38,7 +38,9 @@ def test_a_deployment_goes_through_every_phase_to_success(railway_server: Emulat
     steps = [(e["step"], e["payload"]["error"]) for e in events(gql, new)]
     assert steps == [("BUILD_IMAGE", None), ("PRE_DEPLOY_COMMAND", None), ("CREATE_CONTAINER", None),
                      ("HEALTHCHECK", None), ("DRAIN_INSTANCES", None)]  # fmt: skip
-    assert previous.status == "REMOVED"
+    # The old deployment drains after the new one is live: REMOVING, then REMOVED.
+    assert railway_server.emulator.wait_for(previous.id, {"REMOVED"}) == "REMOVED"
+    assert previous.history[-2:] == ["REMOVING", "REMOVED"]
     assert previous.id not in railway_server.emulator.processes
 
 
@@ -72,7 +74,7 @@ def test_a_failing_migration_fails_at_the_pre_deploy_step_and_the_old_version_ke
 
 
 def test_a_failing_health_check_fails_at_the_healthcheck_step(railway_server: EmulatorServer, gql: Gql) -> None:
-    new = deploy_version(railway_server, "9.0.0-unhealthy")
+    new = deploy_version(railway_server, "9.0.0-unhealthy", healthcheckTimeout=1)
     assert railway_server.emulator.wait_for(new, TERMINAL) == "FAILED"
     last = events(gql, new)[-1]
     assert last["step"] == "HEALTHCHECK"
@@ -190,7 +192,7 @@ def test_the_service_address_stays_put_and_follows_the_healthy_deployment(
     (domain,) = gql(query)["serviceInstance"]["domains"]["serviceDomains"]
     assert f"http://{domain['domain']}" == url
     assert httpx.get(f"{url}/version").json()["version"] == "1.4.2"
-    unhealthy = deploy_version(railway_server, "9.0.0-unhealthy")
+    unhealthy = deploy_version(railway_server, "9.0.0-unhealthy", healthcheckTimeout=1)
     assert railway_server.emulator.wait_for(unhealthy, TERMINAL) == "FAILED"
     assert httpx.get(f"{url}/version").json()["version"] == "1.4.2"
     healthy = deploy_version(railway_server, "1.5.0")

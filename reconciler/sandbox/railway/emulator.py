@@ -338,22 +338,26 @@ class Emulator:
     def stop_process(self, deployment: Deployment) -> None:
         """Stop a deployment's demo app, keeping what it served for the HTTP metrics."""
         with self.lock:
-            process = self.processes.pop(deployment.id, None)
+            process = self.processes.get(deployment.id)
+            if process is not None:
+                # Collect before forgetting the process, so a metrics query never sees the rows missing.
+                self.collect_served(deployment.id, process)
+                del self.processes[deployment.id]
         if process is not None:
-            self.collect_served(deployment.id, process)
             process.stop()
 
     def collect_served(self, deployment_id: str, process: DemoProcess | None = None) -> list[list[Any]]:
-        """Everything a deployment's app served so far (fetched from the live app, kept after it stops)."""
+        """Everything a deployment's app served so far (fetched from the live app, kept after it stops).
+
+        Holds the lock across the fetch, so two collections never add the same rows twice.
+        """
         with self.lock:
             rows = self.served.setdefault(deployment_id, [])
             process = process or self.processes.get(deployment_id)
-            last = rows[-1][0] if rows else 0.0
-        if process is not None:
-            fresh = [row for row in process.served_since(last) if row[0] > last]
-            with self.lock:
-                rows.extend(fresh)
-        return rows
+            if process is not None:
+                last = rows[-1][0] if rows else 0.0
+                rows.extend(row for row in process.served_since(last) if row[0] > last)
+            return rows
 
     # ---- running (see runtime.py) -----------------------------------------------------------------------------
     def start(self) -> None:

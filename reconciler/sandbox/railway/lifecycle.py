@@ -153,7 +153,7 @@ def _healthcheck(emulator: Emulator, deployment: Deployment, path: str) -> tuple
             code = process.exit_code()
             if code is not None:
                 return f"Container exited with code {code} during the healthcheck", "CRASHED", attempts
-            if process.probe(path, timeout=max(0.2, timings.healthcheck_interval)) == 200:
+            if process.probe(path, timeout=max(1.0, timings.healthcheck_interval)) == 200:
                 return None, "SUCCESS", attempts
         elif deployment.behaviour.get("behaviour") != "fails_health":
             return None, "SUCCESS", attempts

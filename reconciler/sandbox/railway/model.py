@@ -35,7 +35,9 @@ class Timings:
     crash_after: float = 1.0
 
 
-FAST = Timings(phase=0.02, healthcheck_interval=0.02, healthcheck_timeout=1.0, crash_after=0.3)
+# For tests: phases of tens of milliseconds. A failing health check still waits for its service's healthcheckTimeout
+# (capped at 10 s, so a loaded machine does not fail a healthy app): set a short one where a test wants the failure.
+FAST = Timings(phase=0.02, healthcheck_interval=0.02, healthcheck_timeout=10.0, crash_after=0.3)
 
 
 _counter = itertools.count(1)
