@@ -61,3 +61,20 @@ def freshness(backups: Iterable[Checked], max_age: timedelta, now: datetime | No
     newest = max(verified, key=lambda b: b.taken_at)
     age = now - newest.taken_at
     return Freshness("fresh" if age <= max_age else "stale", max_age, newest.id, newest.taken_at, age)
+
+
+_CADENCE = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=30)}
+
+
+def restore_test_due(last_full_check: datetime | None, cadence: str | None, now: datetime | None = None) -> bool:
+    """Whether the scheduled full verification (restore test) is due: never run, or older than its cadence.
+
+    `cadence` is the policy's `verify.restore_test` (daily, weekly, monthly; None turns the test off). A little
+    slack (an hour) keeps a weekly cron from skipping a week when last week's run finished a few minutes late.
+    """
+    if cadence is None:
+        return False
+    if last_full_check is None:
+        return True
+    now = now or datetime.now(UTC)
+    return now - last_full_check >= _CADENCE[cadence] - timedelta(hours=1)

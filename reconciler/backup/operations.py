@@ -222,6 +222,7 @@ def _status(record: BackupRecord) -> str:
 def record_json(record: BackupRecord) -> dict[str, Any]:
     m = record.manifest
     last = record.last_verification
+    full = record.last_full_verification
     return {
         "id": record.id,
         "kind": m.kind,
@@ -235,6 +236,7 @@ def record_json(record: BackupRecord) -> dict[str, Any]:
         "target_version": m.target_version,
         "verified": record.verified,
         "last_verification": None if last is None else json.loads(last.model_dump_json()),
+        "last_full_verification_at": None if full is None else full.checked_at.isoformat(),
     }
 
 

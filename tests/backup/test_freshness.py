@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from reconciler.backup.freshness import freshness
+import pytest
+
+from reconciler.backup.freshness import freshness, restore_test_due
 from reconciler.backup.manifest import id_time, make_backup_id, split_key
 from reconciler.observed import BackupFact
 
@@ -67,3 +69,18 @@ def test_retention_and_freshness_are_pure() -> None:
         }
         assert not {m for m in imported if m and m.split(".")[0] in ("os", "subprocess", "socket", "boto3")}
         assert not {m for m in imported if m and m.startswith(("reconciler.providers", "reconciler.sandbox"))}
+
+
+@pytest.mark.parametrize(
+    ("last", "cadence", "due"),
+    [
+        (None, "weekly", True),
+        (NOW - timedelta(days=6), "weekly", False),
+        (NOW - timedelta(days=7) + timedelta(minutes=20), "weekly", True),  # a cron run a little late
+        (NOW - timedelta(hours=25), "daily", True),
+        (NOW - timedelta(days=20), "monthly", False),
+        (None, None, False),
+    ],
+)
+def test_restore_test_is_due_by_its_cadence(last: datetime | None, cadence: str | None, due: bool) -> None:
+    assert restore_test_due(last, cadence, NOW) is due
