@@ -14,7 +14,7 @@ import click
     "seed_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="YAML or JSON seed: projects, environments, services, versions' behaviours (see the emulator's docs).",
+    help="YAML or JSON seed: projects, environments, services, versions' behaviours (default: a demo project).",
 )
 @click.option("--fast", is_flag=True, help="Lifecycle phases of tens of milliseconds instead of half a second.")
 @click.option(

@@ -20,7 +20,8 @@ Python API::
         em.set_load(environment_id, service_id, {"cpu": [[0, 0.2], [60, 1.6]]})
         em.wait_for(deployment_id, {"SUCCESS", "FAILED"}, timeout=10)
 
-Seed (YAML or JSON, or the same as a dict; every key optional except names)::
+Seed (YAML or JSON, or the same as a dict; every key optional except names; `default-seed.yaml` is an example,
+served by `reconciler sandbox railway` when no seed is given)::
 
     settings:
       timings: {phase: 0.5, healthcheck_interval: 0.1, healthcheck_timeout: 10, crash_after: 1}
@@ -67,10 +68,11 @@ from __future__ import annotations
 from reconciler.sandbox.railway.emulator import FAST, ApiError, Emulator, Timings
 from reconciler.sandbox.railway.faults import Faults, RateLimiter
 from reconciler.sandbox.railway.processes import live_processes
-from reconciler.sandbox.railway.seed import SeedError, load_seed
+from reconciler.sandbox.railway.seed import DEFAULT_SEED, SeedError, load_seed
 from reconciler.sandbox.railway.server import EmulatorServer
 
 __all__ = [
+    "DEFAULT_SEED",
     "FAST",
     "ApiError",
     "Emulator",

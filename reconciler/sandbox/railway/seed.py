@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 CONFIG_KEYS = ("source", "deploy", "build", "variables", "volumeMounts", "networking")
 EMULATOR_KEYS = ("load", "history", "deployed")
+DEFAULT_SEED = Path(__file__).with_name("default-seed.yaml")
 SCHEDULE_RETENTION = {"DAILY": 6 * 86400, "WEEKLY": 31 * 86400, "MONTHLY": 92 * 86400}
 
 

@@ -10,7 +10,7 @@ from types import FrameType
 
 from reconciler.errors import InvalidInput, Problem, ReconcilerError
 from reconciler.sandbox.railway.model import FAST
-from reconciler.sandbox.railway.seed import SeedError, load_seed
+from reconciler.sandbox.railway.seed import DEFAULT_SEED, SeedError, load_seed
 
 
 def serve(port: int, seed_path: Path | None, *, fast: bool = False, processes: bool | None = None) -> int:
@@ -19,7 +19,8 @@ def serve(port: int, seed_path: Path | None, *, fast: bool = False, processes: b
     from reconciler.sandbox.railway.server import EmulatorServer
 
     try:
-        seed = load_seed(seed_path) if seed_path is not None else None
+        seed_path = DEFAULT_SEED if seed_path is None else seed_path
+        seed = load_seed(seed_path)
         emulator = Emulator(seed, timings=FAST if fast else None, processes=processes)
     except SeedError as error:
         raise InvalidInput([Problem(str(seed_path), error.line, error.column, str(error))]) from error
