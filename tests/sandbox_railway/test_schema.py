@@ -215,3 +215,17 @@ def _with_used_fragments(document: str, fragments: str) -> str:
 
     visit(parse(document), Spreads())
     return document + "\n" + "\n".join(print_ast(definitions[name]) for name in sorted(needed))
+
+
+def test_a_seeded_project_token_reaches_only_its_own_environment(railway_server: EmulatorServer) -> None:
+    headers = {"Project-Access-Token": "project-token-staging"}
+    own = post(railway_server, '{ environment(id: "env-staging") { name } }', headers=headers).json()
+    assert own["data"]["environment"]["name"] == "staging"
+    other = post(railway_server, '{ environment(id: "env-prod") { name } }', headers=headers).json()
+    assert other["errors"][0]["message"] == "Not Authorized"
+    live = railway_server.emulator.active_deployments("env-prod", "svc-api")[0].id
+    restart = "mutation($id: String!) { deploymentRestart(id: $id) }"
+    refused = post(railway_server, restart, {"id": live}, headers=headers)
+    assert refused.json()["errors"][0]["message"] == "Not Authorized"
+    unseeded = {"Project-Access-Token": "any-other-token"}
+    assert "errors" not in post(railway_server, '{ environment(id: "env-prod") { name } }', headers=unseeded).json()

@@ -24,8 +24,12 @@ from graphql import (
     validate,
 )
 
+from reconciler.sandbox.railway import mutations, queries
 from reconciler.sandbox.railway.emulator import Emulator
-from reconciler.sandbox.railway.resolvers import MUTATION, QUERY, Auth
+from reconciler.sandbox.railway.resolvers import MUTATION, QUERY, Auth, check_scope
+
+# Importing the resolver modules fills the tables; name them so the import is not "unused".
+RESOLVER_MODULES = (queries, mutations)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ def resolve_field(source: Any, info: GraphQLResolveInfo[Context], **args: Any) -
         if resolver is None:
             raise not_implemented(parent, name)
         context: Context = info.context
+        check_scope(context.emulator, context.auth, name, args)
         return resolver(context.emulator, context.auth, **args)
     if not isinstance(source, dict) or name not in source:
         raise not_implemented(parent, name)
