@@ -161,3 +161,36 @@ def test_backup_schedules_are_read_and_changed_without_a_deployment(railway_serv
         v=volume["id"])  # fmt: skip
     assert [s["kind"] for s in gql(schedules, v=volume["id"])["volumeInstanceBackupScheduleList"]] == ["MONTHLY"]
     assert deployments(railway_server, "svc-pg") == []
+
+
+def test_service_instance_update_changes_config_without_deploying(railway_server: EmulatorServer, gql: Gql) -> None:
+    before = len(deployments(railway_server, "svc-api"))
+    query = """mutation { serviceInstanceUpdate(serviceId: "svc-api", environmentId: "env-prod",
+      input: {healthcheckPath: "/ready", numReplicas: 3}) }"""
+    assert gql(query)["serviceInstanceUpdate"] is True
+    assert instance(gql, "svc-api")["healthcheckPath"] == "/ready"
+    assert len(deployments(railway_server, "svc-api")) == before
+    staging = gql('{ serviceInstance(environmentId: "env-staging", serviceId: "svc-api") { healthcheckPath } }')
+    assert staging["serviceInstance"]["healthcheckPath"] == "/health"
+
+
+def test_variable_delete_removes_the_variable_and_redeploys(railway_server: EmulatorServer, gql: Gql) -> None:
+    before = len(deployments(railway_server, "svc-api"))
+    gql("""mutation { variableDelete(input: {projectId: "proj-fixia", environmentId: "env-prod", serviceId: "svc-api",
+      name: "JWT_SECRET"}) }""")
+    values = gql("""{ variables(projectId: "proj-fixia", environmentId: "env-prod", serviceId: "svc-api") }""")
+    assert "JWT_SECRET" not in values["variables"]
+    assert len(deployments(railway_server, "svc-api")) == before + 1
+
+
+def test_cancel_removes_a_deployment_in_progress_only(make_railway_server: Any) -> None:
+    from reconciler.sandbox.railway import Timings
+
+    server: EmulatorServer = make_railway_server(processes=False, timings=Timings(phase=1.0))
+    server.emulator.commit_patch("env-prod", {"services": {"svc-web": {"source": {"image": "ghcr.io/fixia/web:3"}}}})
+    new, live = deployments(server, "svc-web")[:2]
+    cancel = "mutation($id: String!) { deploymentCancel(id: $id) }"
+    assert post(server, cancel, {"id": new["id"]}).json()["data"]["deploymentCancel"] is True
+    assert server.emulator.deployment(new["id"]).status == "REMOVED"
+    assert post(server, cancel, {"id": live["id"]}).json()["errors"][0]["message"] == "Deployment cannot be cancelled"
+    assert server.emulator.deployment(live["id"]).status == "SUCCESS"
