@@ -188,7 +188,7 @@ def _guess_variables(document: str, deployment_id: str) -> dict[str, Any]:
 
     (operation,) = [d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)]
     variables: dict[str, Any] = {}
-    for definition in operation.variable_definitions:
+    for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         if name in USUAL_VALUES or name == "id":
             variables[name] = deployment_id if name == "id" else USUAL_VALUES[name]
