@@ -19,6 +19,8 @@ Python API::
         em.set_behaviour("1.4.3", "fails_health")           # by tag or full image reference
         em.set_load(environment_id, service_id, {"cpu": [[0, 0.2], [60, 1.6]]})
         em.wait_for(deployment_id, {"SUCCESS", "FAILED"}, timeout=10)
+        em.service_url("production", "api")  # stable http://127.0.0.1:PORT that follows the live deployment
+        em.commit_patch(environment_id, patch) / em.deploy(...) / em.rollback(id)   # the API's actions, in Python
 
 Seed (YAML or JSON, or the same as a dict; every key optional except names; `default-seed.yaml` is an example,
 served by `reconciler sandbox railway` when no seed is given)::
@@ -59,8 +61,11 @@ Semantics worth knowing: a patch merges key by key and `null` deletes; a change 
 `multiRegionConfig`) scales the live deployment with no build; `configEtag` changes on every commit; without
 `decryptVariables: true` the config shows variables without values, and sealed values are never shown.
 `deploymentRollback` deploys the old image and variables with no BUILDING phase and points the config's
-`source.image` at it. A live deployment's app answers at `Deployment.url` and at the service instance's
-`domains.serviceDomains[0].domain` (`127.0.0.1:PORT`, plain HTTP).
+`source.image` at it. A live deployment's app answers at `Deployment.url`; each service instance also has a stable
+address, `domains.serviceDomains[0].domain` (`127.0.0.1:PORT`, plain HTTP), that forwards to its live deployment
+(502 when none). Demo apps run only while the emulator runs (`EmulatorServer.start()` or `Emulator.start()`).
+Auth: any `Authorization: Bearer` token, or any `Project-Access-Token`; a token listed under `tokens:` reaches only
+its project and environment, and `projects` refuses project tokens; no token at all is "Not Authorized".
 """
 
 from __future__ import annotations
