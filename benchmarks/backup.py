@@ -140,7 +140,7 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=550, help="database size to generate (default 550)")
     parser.add_argument("--database-url", default=None, help="server to use (default: local, else a throwaway)")
     parser.add_argument("--compression", default="auto", help="zstd:1 (default when installed), gzip:N or none")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each variant; best is kept")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating runs of each variant; best is kept")
     args = parser.parse_args()
     compression = pgdump.parse_compression(args.compression)
 
@@ -216,6 +216,8 @@ def main() -> int:
         + ", ".join(f"{d + u:.2f}" for d, u, _ in two_step_runs)
     )
     print(f"peak RSS, reconciler process       {rss_mib:10.1f} MiB (target < 200)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} at the end (other processes share these CPUs)")
     print(
         f"CPU during the best streamed run   {streamed['cpu']:10.2f} s reconciler (hash, sign, send), "
         f"{streamed['tools_cpu']:.2f} s pg_dump + zstd, {streamed['s3_server_cpu']:.2f} s S3 server"
