@@ -259,3 +259,23 @@ def test_pre_deploy_backup_is_test_restored_when_the_policy_asks(
     # Every run makes sure the bucket aborts incomplete multipart uploads.
     rules = seaweed_bucket.s3.lifecycle_rules(seaweed_bucket.name)
     assert [r["ID"] for r in rules] == ["reconciler-abort-incomplete-multipart-uploads"]
+
+
+def test_a_full_verification_of_a_corrupt_backup_fails_and_leaves_no_scratch_database(
+    seaweed_bucket: S3Bucket, fresh_database: str, postgres_url: str
+) -> None:
+    fill_small_database(fresh_database, rows=20)
+    manifest = take(seaweed_bucket, fresh_database, compression=Compression("gzip", 1))
+    body = seaweed_bucket.s3.get(seaweed_bucket.name, manifest.dump_key)
+    truncated = body[: len(body) * 2 // 3]
+    seaweed_bucket.s3._client.put_object(Bucket=seaweed_bucket.name, Key=manifest.dump_key, Body=truncated)
+
+    with pytest.raises(VerificationFailed, match=f"backup {manifest.backup_id}"):
+        run_verification(seaweed_bucket.s3, manifest, "full", postgres_url)
+    (record,) = list_backups(seaweed_bucket.s3, seaweed_bucket.name, "prod/").backups
+    assert record.last_verification is not None and record.last_verification.level == "full"
+    assert not record.verified
+    with postgres.connect(postgres_url) as conn:
+        mine = f"reconciler_verify_{manifest.backup_id[:15].lower()}%"
+        scratch = conn.execute("select datname from pg_database where datname like %s", (mine,)).fetchall()
+    assert scratch == []
