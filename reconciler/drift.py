@@ -4,9 +4,12 @@
   when it was first seen; the issue is edited in place while drift lasts and closed when it clears;
 - fields whose policy is `adopt` also get ONE pull request per environment that writes the live values into the
   desired-state file, changing only those scalars (`yamledit`); later runs update the same branch and PR;
-- fields whose policy is `correct` are listed as intended corrections (apply makes live match git).
+- fields whose policy is `correct` are listed as intended corrections (apply makes live match git);
+- once no adopt-policy field drifts any more, the open adopt PR is closed with a comment saying why, and its branch
+  deleted when it holds only the reconciler's commits.
 An environment that could not be fully observed is never closed or rewritten: unknown is not clean.
-A run with nothing drifted and no issue open makes no request at all.
+Observation lists open `drift` issues and PRs once for all environments; acting on a run with nothing drifted and
+nothing open makes no request at all.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.observe import DRIFT_LABEL, drift_key
-from reconciler.observed import GitHubFacts, ObservedState, Unreachable
+from reconciler.observe import DRIFT_LABEL, adopt_branch, drift_key
+from reconciler.observed import GitHubFacts, IssueRef, ObservedState, Unreachable
 from reconciler.plan_types import Action, Change, EnvironmentPlan, Plan
 from reconciler.render.text import show
 from reconciler.yamledit import edit_file_bytes
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 
 ADOPT_LABEL = "drift"
 _SEEN = re.compile(r"<!-- seen (\S+) (\S+) -->")
+NOTHING_TO_ADOPT = (
+    "Closing: no field of **{environment}** with the `adopt` drift policy differs from git any more (live went "
+    "back to git's values, or the field's policy changed), so this PR has nothing left to adopt. "
+    "The reconciler opens a new one if adopt drift comes back."
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,17 @@ def adopt_edits(drift: EnvironmentDrift, source: Path) -> tuple[bytes, bytes]:
     return original, edit_file_bytes(original, edits, str(source))  # type: ignore[arg-type]
 
 
+def close_adopt_pull(port: GitHubPort, environment: str, pull: IssueRef) -> str:
+    """Close the environment's adopt PR (nothing left to adopt) and say what became of its branch."""
+    closed = port.close_pull(pull.number, NOTHING_TO_ADOPT.format(environment=environment))
+    if closed.action != "closed":
+        return f"{environment}: adopt PR #{pull.number} was already closed"
+    branch = f"branch {closed.branch} deleted" if closed.branch_deleted else f"branch {closed.branch} kept: "
+    if not closed.branch_deleted:
+        branch += closed.kept_because or "not deleted"
+    return f"{environment}: adopt PR #{pull.number} closed, nothing left to adopt; {branch}"
+
+
 def act(
     plan: Plan,
     observed: ObservedState,
@@ -110,7 +129,11 @@ def act(
     now: datetime,
     repo_path: Callable[[Path], str],
 ) -> DriftResult:
-    """Apply the drift policies of every environment; returns what was done, line by line."""
+    """Apply the drift policies of every environment; returns what was done, line by line.
+
+    Writes only where the observation says something must change: an open issue or adopt PR to close, drift to
+    report or adopt. What is open on GitHub comes from the observation (`GitHubFacts`), not from new requests.
+    """
     from reconciler.providers.github.records import ChangeProposal, FileChange, IssueReport
 
     out: list[str] = []
@@ -131,12 +154,15 @@ def act(
         live = observed.environment(name)
         facts = live.github if live is not None else None
         known = facts.drift_issue if isinstance(facts, GitHubFacts) else None
+        open_pull = facts.adopt_pull if isinstance(facts, GitHubFacts) else None
         if not drift.changes:
             if port is not None and known is not None:
                 outcome = port.resolve_issue(DRIFT_LABEL, drift_key(name), "Live matches git again; closing.")
                 out.append(f"{name}: no drift; issue #{outcome.number} {outcome.action}")
             else:
                 out.append(f"{name}: no drift")
+            if port is not None and open_pull is not None:
+                out.append(close_adopt_pull(port, name, open_pull))
             continue
         for c in drift.changes:
             out.append(f"{name}: drift {c.address}: live {show(c.before)}, git {show(c.after)} ({c.policy.value})")
@@ -151,7 +177,7 @@ def act(
             path = repo_path(sources[name])
             listed = ", ".join(f"`{c.address}`" for c in drift.adopt)
             proposal = ChangeProposal(
-                branch=f"reconciler/adopt-drift-{name}",
+                branch=adopt_branch(name),
                 title=f"Adopt live drift into git: {name}",
                 body=f"Live values in **{name}** differ from git and the drift policy says adopt them: {listed}.\n"
                 "This PR changes only those values; merge it to make git match what runs.",
@@ -162,6 +188,8 @@ def act(
             pull = port.propose_change(proposal)
             pull_url = pull.url
             out.append(f"{name}: adopt PR #{pull.number} {pull.action}")
+        elif open_pull is not None:
+            out.append(close_adopt_pull(port, name, open_pull))
         seen = first_seen(known.body if known is not None else "")
         stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         seen = {c.address: seen.get(c.address, stamp) for c in drift.changes}

@@ -45,6 +45,16 @@ def drift_key(environment: str) -> str:
     return f"drift:{environment}"
 
 
+def adopt_branch(environment: str) -> str:
+    """The branch of an environment's adopt PR (one per environment, reused by every run)."""
+    return f"reconciler/adopt-drift-{environment}"
+
+
+def adopt_key(environment: str) -> str:
+    """The hidden-marker identity the GitHub provider writes into the adopt PR's body (`pr:<branch>`)."""
+    return f"pr:{adopt_branch(environment)}"
+
+
 class RailwayReader(Protocol):
     def observe_environment(self, ref: EnvironmentRef) -> EnvironmentState: ...
 
@@ -253,11 +263,21 @@ def installed_pg_dump() -> tuple[str, int] | None:
 
 
 def _github(client: GitHubPort | Unreachable | None, names: list[str]) -> dict[str, GitHubFacts]:
-    """One listing per environment of open drift issues (PyGithub serialises requests anyway)."""
+    """ONE listing of open `drift`-labelled items answers every environment: GitHub's issue list holds pull
+    requests too, and the adopt PR carries the `drift` label, so its drift issue and its adopt PR come together."""
     port = _usable(client)
+    items = port.list_open(DRIFT_LABEL)
+
+    def first(key: str, pull: bool) -> IssueRef | None:
+        found = next((i for i in items if i.key == key and i.is_pull == pull), None)
+        return IssueRef(found.number, found.title, found.url, found.body) if found else None
+
     facts = {}
     for name in names:
-        found = port.find_issue(DRIFT_LABEL, drift_key(name))
-        issue = IssueRef(found.number, found.title, found.url, found.body) if found else None
-        facts[name] = GitHubFacts(drift_issue=issue)
+        adopt = first(adopt_key(name), pull=True)
+        facts[name] = GitHubFacts(
+            drift_issue=first(drift_key(name), pull=False),
+            pull_requests=(adopt,) if adopt else (),
+            adopt_pull=adopt,
+        )
     return facts

@@ -147,6 +147,9 @@ class GitHubFacts:
     drift_issue: IssueRef | None = None
     maintenance_issues: tuple[IssueRef, ...] = ()
     pull_requests: tuple[IssueRef, ...] = ()
+    """Every open pull request the reconciler opened for this environment (today: the adopt PR)."""
+    adopt_pull: IssueRef | None = None
+    """The open PR that writes adopted live values into git (branch `reconciler/adopt-drift-<environment>`)."""
 
 
 @dataclass(frozen=True)

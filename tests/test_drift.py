@@ -10,7 +10,7 @@ from typing import Any
 from reconciler.drift import act, first_seen
 from reconciler.observed import GitHubFacts, IssueRef, ObservedEnvironment, ObservedState, RailwayFacts, Unreachable
 from reconciler.plan_types import Action, Change, EnvironmentPlan, Kind, Plan, Policy
-from reconciler.providers.github.records import ChangeProposal, IssueReport, Outcome, PullRef
+from reconciler.providers.github.records import ChangeProposal, ClosedPull, IssueReport, Outcome, PullRef
 
 T1 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 T2 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -37,6 +37,10 @@ class RecordingPort:
     def propose_change(self, proposal: ChangeProposal) -> PullRef:
         self.calls.append(("propose_change", proposal))
         return PullRef("created", 8, "https://github.example/fixia/infra/pull/8", "f" * 40)
+
+    def close_pull(self, number: int, comment: str, *, delete_branch: bool = True) -> ClosedPull:
+        self.calls.append(("close_pull", (number, comment)))
+        return ClosedPull("closed", number, None, "reconciler/adopt-drift-staging", True)
 
 
 def change(field_name: str, before: Any, after: Any, policy: Policy, action: Action, path: Any = None) -> Change:
@@ -68,12 +72,13 @@ def run(
     issue: IssueRef | None = None,
     tmp: Path,
     unreachable: tuple[Unreachable, ...] = (),
+    pull: IssueRef | None = None,
 ) -> tuple[str, ...]:
     source = tmp / "staging.yaml"
     if not source.exists():
         source.write_text("environment: staging\nservices:\n  web:\n    version: 1.4.2  # keep\n    replicas: 1\n")
     env_plan = EnvironmentPlan("staging", changes=changes, unreachable=unreachable)
-    live = ObservedEnvironment("staging", now, RailwayFacts(), github=GitHubFacts(drift_issue=issue))
+    live = ObservedEnvironment("staging", now, RailwayFacts(), github=GitHubFacts(drift_issue=issue, adopt_pull=pull))
     result = act(
         Plan((env_plan,)),
         ObservedState((live,)),
@@ -171,3 +176,37 @@ def test_manual_fixes_are_explained_in_the_issue(tmp_path: Path) -> None:
     )
     run(port, (manual,), tmp=tmp_path)
     assert "needs a person: required variable not set in Railway: JWT_SECRET" in port.bodies["drift:staging"]
+
+
+ADOPT_PR = IssueRef(8, "Adopt live drift into git: staging", "https://github.example/fixia/infra/pull/8", "p")
+
+
+def test_an_open_adopt_pr_is_closed_when_nothing_drifts(tmp_path: Path) -> None:
+    port = RecordingPort()
+    lines = run(port, (), pull=ADOPT_PR, tmp=tmp_path)
+    ((name, (number, comment)),) = port.calls
+    assert (name, number) == ("close_pull", 8)
+    assert "no field of **staging** with the `adopt` drift policy differs from git" in comment
+    assert lines == (
+        "staging: no drift",
+        "staging: adopt PR #8 closed, nothing left to adopt; branch reconciler/adopt-drift-staging deleted",
+    )
+
+
+def test_an_open_adopt_pr_is_closed_when_only_reported_drift_is_left(tmp_path: Path) -> None:
+    port = RecordingPort()
+    run(port, (HEALTH,), pull=ADOPT_PR, tmp=tmp_path)
+    assert [name for name, _ in port.calls] == ["close_pull", "report_issue"]
+    assert "| report |" in port.bodies["drift:staging"] and "| adopt |" not in port.bodies["drift:staging"]
+
+
+def test_an_open_adopt_pr_is_updated_not_closed_while_adopt_drift_lasts(tmp_path: Path) -> None:
+    port = RecordingPort()
+    run(port, (REPLICAS,), pull=ADOPT_PR, tmp=tmp_path)
+    assert [name for name, _ in port.calls] == ["propose_change", "report_issue"]
+
+
+def test_an_adopt_pr_is_left_alone_when_the_environment_was_not_fully_observed(tmp_path: Path) -> None:
+    port = RecordingPort()
+    run(port, (), pull=ADOPT_PR, tmp=tmp_path, unreachable=(Unreachable("railway", "503"),))
+    assert port.calls == []

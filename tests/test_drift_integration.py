@@ -53,17 +53,35 @@ def open_issues(world: World, label: str) -> list[object]:
     return [i for i in world.repo.issues.values() if not i.is_pull and i.state == "open" and label in i.labels]
 
 
+def open_pulls(world: World) -> list[int]:
+    return [n for n in world.repo.pulls if world.repo.issues[n].state == "open"]
+
+
 def changed_lines(before: str, after: str) -> list[str]:
     diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
     return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
-def test_nothing_drifted_and_no_issue_means_no_writes(world: World) -> None:
+IDLE_BUDGET = 3  # GitHub requests of a scheduled drift run that finds nothing (tests/github/test_budget.py)
+
+
+def test_nothing_drifted_and_nothing_open_makes_one_github_request_for_all_environments(world: World) -> None:
+    # A lived-in repository: a person's drift-labelled issue, an old closed drift issue and a closed adopt PR.
+    world.set_replicas("staging", "web", 3)
+    run_drift(world)
+    world.set_replicas("staging", "web", 1)
+    run_drift(world)
+    assert open_issues(world, "drift") == [] and open_pulls(world) == []
+    world.repo.commit_files({"notes.md": "x\n"}, message="unrelated")
     world.github.reset_counter()
+
     lines = run_drift(world)
+
     assert "staging: no drift" in lines and "production: no drift" in lines
-    assert world.github.count("POST") == world.github.count("PATCH") == 0
-    assert world.github.count() <= 2  # one listing of drift issues per environment
+    made = [(r.method, r.route) for r in world.github.requests]
+    assert made == [("GET", "/repos/{owner}/{repo}/issues")]  # drift issues and adopt PRs of every environment
+    assert len(made) <= IDLE_BUDGET
+    print(f"idle drift run, 2 environments: {len(made)} GitHub request(s) (budget {IDLE_BUDGET})")
 
 
 def test_dashboard_replica_change_gives_one_issue_and_one_single_line_pr_then_closes(world: World) -> None:
@@ -83,6 +101,8 @@ def test_dashboard_replica_change_gives_one_issue_and_one_single_line_pr_then_cl
 
     pulls = list(world.repo.pulls.values())
     assert len(pulls) == 1
+    branch = pulls[0].head
+    assert branch == "reconciler/adopt-drift-staging"
     before = world.repo_text("desired-state/staging.yaml")
     after = world.repo_text("desired-state/staging.yaml", pulls[0].head)
     diff = changed_lines(before, after)
@@ -93,6 +113,32 @@ def test_dashboard_replica_change_gives_one_issue_and_one_single_line_pr_then_cl
     third = run_drift(world)
     assert any("issue" in line and line.endswith("closed") for line in third), third
     assert open_issues(world, "drift") == []
+    # The adopt PR has nothing left to adopt: closed with a comment saying why, its branch (ours alone) deleted.
+    number = pulls[0].number
+    assert world.repo.issues[number].state == "closed"
+    assert f"staging: adopt PR #{number} closed, nothing left to adopt; branch {branch} deleted" in third
+    (said,) = [c.body for c in world.repo.comments.values() if c.issue_number == number]
+    assert "has nothing left to adopt" in said
+    assert world.repo.branch_sha(branch) is None
+
+    fourth = run_drift(world)
+    assert set(fourth) == {"production: no drift", "staging: no drift"}  # nothing open, nothing to close
+
+
+def test_an_adopt_pr_closes_while_reported_drift_stays_in_the_issue(world: World) -> None:
+    world.set_replicas("staging", "web", 3)
+    run_drift(world)
+    (number,) = open_pulls(world)
+    world.set_replicas("staging", "web", 1)
+    world.set_deploy("staging", "web", healthcheckPath="/ready")  # reported, not adopted
+
+    lines = run_drift(world)
+
+    assert open_pulls(world) == [], lines
+    assert any(line.startswith(f"staging: adopt PR #{number} closed") for line in lines), lines
+    (issue,) = open_issues(world, "drift")
+    assert "| `staging/web/healthcheck.path` | `/ready` | `/` | report |" in issue.body  # type: ignore[attr-defined]
+    assert "replicas" not in issue.body  # type: ignore[attr-defined]
 
 
 def test_planted_tokens_never_appear_in_drift_output_or_github(world: World) -> None:

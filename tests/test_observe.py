@@ -17,7 +17,8 @@ import pytest
 from reconciler.desired.load import load_desired_state
 from reconciler.errors import PermanentError, TemporaryError
 from reconciler.observe import Providers, observe
-from reconciler.observed import DatabaseFacts, GitHubFacts, RailwayFacts, Unreachable
+from reconciler.observed import DatabaseFacts, GitHubFacts, IssueRef, RailwayFacts, Unreachable
+from reconciler.providers.github.records import OpenItem
 from reconciler.providers.postgres_facts import DatabaseReading
 from reconciler.providers.railway.records import EnvironmentRef, EnvironmentState, RestartPolicy, ServiceInstance
 
@@ -67,9 +68,13 @@ def reading(url: str, migrations_table: str | None = None) -> DatabaseReading:
 
 @dataclass
 class FakeGitHub:
-    def find_issue(self, label: str, key: str) -> Any:
+    items: tuple[OpenItem, ...] = ()
+    calls: list[str] = field(default_factory=list)
+
+    def list_open(self, label: str) -> tuple[OpenItem, ...]:
+        self.calls.append(label)
         time.sleep(DELAY / 3)
-        return None
+        return self.items
 
 
 def providers(**overrides: Any) -> Providers:
@@ -143,3 +148,27 @@ def test_an_unset_database_variable_is_not_observed_and_said_so() -> None:
     assert production.database is None
     assert production.not_observed == ("postgres: not observed, {env: DATABASE_URL} is not set",)
     assert production.unreachable == ()
+
+
+def test_one_github_listing_finds_each_environments_drift_issue_and_adopt_pr() -> None:
+    url = "https://github.example/fixia/infra"
+    github = FakeGitHub(
+        items=(
+            OpenItem(5, "a person's question", "drift:staging is odd", f"{url}/issues/5", False, None),
+            OpenItem(7, "Drift in staging", "b", f"{url}/issues/7", False, "drift:staging"),
+            OpenItem(
+                8, "Adopt live drift into git: staging", "p", f"{url}/pull/8", True, "pr:reconciler/adopt-drift-staging"
+            ),
+            OpenItem(9, "Drift in production", "b", f"{url}/issues/9", False, "drift:production"),
+            OpenItem(10, "not ours", "p", f"{url}/pull/10", True, "pr:reconciler/adopt-drift-staging-eu"),
+        )
+    )
+    state = observe(DESIRED, providers(github=github))
+    assert github.calls == ["drift"]  # one listing for every environment
+    staging, production = state.environment("staging"), state.environment("production")
+    assert staging is not None and production is not None
+    adopt = IssueRef(8, "Adopt live drift into git: staging", f"{url}/pull/8", "p")
+    assert staging.github == GitHubFacts(
+        drift_issue=IssueRef(7, "Drift in staging", f"{url}/issues/7", "b"), pull_requests=(adopt,), adopt_pull=adopt
+    )
+    assert production.github == GitHubFacts(drift_issue=IssueRef(9, "Drift in production", f"{url}/issues/9", "b"))

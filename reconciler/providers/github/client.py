@@ -18,6 +18,7 @@ from reconciler.providers.github.errors import WriteSafeRetry, call
 from reconciler.providers.github.records import (
     ChangeProposal,
     CheckOutput,
+    ClosedPull,
     CloseReason,
     CommitState,
     DeploymentRef,
@@ -25,6 +26,7 @@ from reconciler.providers.github.records import (
     GitHubPort,
     IssueRef,
     IssueReport,
+    OpenItem,
     Outcome,
     PullRef,
     RateLimit,
@@ -147,6 +149,9 @@ class GitHubRepo:
     def resolve_issue(self, label: str, key: str, comment: str, *, reason: CloseReason = "completed") -> Outcome:
         return issues.resolve_issue(self._repo, label, key, comment, reason)
 
+    def list_open(self, label: str) -> tuple[OpenItem, ...]:
+        return issues.list_open(self._repo, label)
+
     def ensure_labels(self, names: Sequence[str]) -> None:
         issues.ensure_labels(self._repo, names)
 
@@ -160,6 +165,9 @@ class GitHubRepo:
 
     def pull_request_files(self, number: int) -> tuple[str, ...]:
         return pulls.pull_request_files(self._repo, number)
+
+    def close_pull(self, number: int, comment: str, *, delete_branch: bool = True) -> ClosedPull:
+        return pulls.close_pull(self._repo, number, comment, delete_branch)
 
     # records
 

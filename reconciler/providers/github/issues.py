@@ -20,7 +20,9 @@ from reconciler.providers.github.records import (
     CloseReason,
     IssueRef,
     IssueReport,
+    OpenItem,
     Outcome,
+    key_of,
     marker,
 )
 
@@ -112,6 +114,22 @@ def find_issue(repo: Repository, label: str, key: str) -> IssueRef | None:
         if issue is None:
             return None
         return IssueRef(issue.number, issue.title, issue.body or "", issue.html_url)
+
+
+def list_open(repo: Repository, label: str) -> tuple[OpenItem, ...]:
+    """Open issues and PRs with `label` (GitHub's issue list holds both); every field read is in the list payload."""
+    with github_errors(f"listing open issues and pull requests labelled {label!r}"):
+        return tuple(
+            OpenItem(
+                number=i.number,
+                title=i.title,
+                body=i.body or "",
+                url=i.html_url,
+                is_pull="/pull/" in (i.html_url or ""),
+                key=key_of(i.body),
+            )
+            for i in repo.get_issues(state="open", labels=[label], sort="updated", direction="desc")
+        )
 
 
 def _ensure_label(repo: Repository, name: str) -> None:

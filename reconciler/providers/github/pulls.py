@@ -16,7 +16,7 @@ from github.Repository import Repository
 from reconciler.errors import ProviderError
 from reconciler.providers.github.errors import Conflict, StaleBase, call, github_errors
 from reconciler.providers.github.issues import created_once, ensure_labels, fit_body
-from reconciler.providers.github.records import ChangeProposal, FileChange, PullRef, blob_sha, marker
+from reconciler.providers.github.records import ChangeProposal, ClosedPull, FileChange, PullRef, blob_sha, marker
 
 # A trailer on every commit the reconciler makes; a branch whose head lacks it belongs to a person.
 TRAILER = "Reconciler-Branch"
@@ -140,3 +140,35 @@ def find_pull(repo: Repository, owner: str, branch: str, base: str) -> PullRef |
 def pull_request_files(repo: Repository, number: int) -> tuple[str, ...]:
     with github_errors(f"listing the files of pull request #{number}"):
         return tuple(f.filename for f in repo.get_pull(number).get_files())
+
+
+def _delete_own_branch(repo: Repository, branch: str) -> str | None:
+    """Delete `branch` if every commit on its head is ours (it carries the trailer); else say why it stays."""
+    ref = _branch_ref(repo, branch)
+    if ref is None:
+        return "it no longer exists"
+    head = call(f"reading the head of {branch}", lambda: repo.get_git_commit(ref.object.sha))
+    if f"{TRAILER}: {branch}" not in head.message:
+        return "it has commits the reconciler did not make"
+    try:
+        call(f"deleting branch {branch}", ref.delete)
+    except ProviderError as e:
+        # Deleted meanwhile (GitHub's "delete head branches" setting, a person): GitHub says 422 "does not exist".
+        if isinstance(e.__cause__, UnknownObjectException) or "does not exist" in str(e):
+            return None
+        raise
+    return None
+
+
+def close_pull(repo: Repository, number: int, comment: str, delete_branch: bool) -> ClosedPull:
+    pull = call(f"reading pull request #{number}", lambda: repo.get_pull(number))
+    branch = pull.head.ref
+    if pull.state != "open":
+        return ClosedPull("absent", number, pull.html_url, branch, False, "the pull request was already closed")
+    # The comment first, so the close notification already carries the reason.
+    call(f"commenting on #{number}", lambda: pull.create_issue_comment(comment))
+    call(f"closing pull request #{number}", lambda: pull.edit(state="closed"))
+    if not delete_branch:
+        return ClosedPull("closed", number, pull.html_url, branch, False, "branch deletion was not asked for")
+    kept = _delete_own_branch(repo, branch)
+    return ClosedPull("closed", number, pull.html_url, branch, kept is None, kept)

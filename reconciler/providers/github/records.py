@@ -24,6 +24,14 @@ def marker(key: str) -> str:
     return f"<!-- reconciler:{key} -->"
 
 
+def key_of(body: str | None) -> str | None:
+    """The key of the marker a body we wrote starts with (the inverse of `marker`), or None."""
+    head = (body or "").split("\n", 1)[0].strip()
+    if head.startswith("<!-- reconciler:") and head.endswith(" -->"):
+        return head[len("<!-- reconciler:") : -len(" -->")] or None
+    return None
+
+
 def blob_sha(content: bytes) -> str:
     """The git blob id of `content`, as `git hash-object` prints it: what GitHub reports as a file's sha."""
     return hashlib.sha1(f"blob {len(content)}\0".encode() + content, usedforsecurity=False).hexdigest()
@@ -60,6 +68,34 @@ class IssueRef:
     title: str
     body: str
     url: str
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open issue or pull request carrying a label, as one listing returns it.
+
+    `key` is the identity in our hidden marker (`drift:production`, `pr:reconciler/adopt-drift-production`) when the
+    reconciler wrote the body, else None: a person's issue with the same label.
+    """
+
+    number: int
+    title: str
+    body: str
+    url: str
+    is_pull: bool
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ClosedPull:
+    """What closing a pull request did, and what became of its branch."""
+
+    action: Action  # "closed", or "absent" when it was already closed or merged
+    number: int
+    url: str | None
+    branch: str
+    branch_deleted: bool
+    kept_because: str | None = None  # why the branch was left in place, when it was
 
 
 @dataclass(frozen=True)
@@ -158,6 +194,13 @@ class GitHubPort(Protocol):
         """The condition cleared: comment and close its open issue with `reason`; `absent` if none was open."""
         ...
 
+    def list_open(self, label: str) -> tuple[OpenItem, ...]:
+        """Every open issue AND pull request with `label`, most recently updated first. One request when < 100.
+
+        One listing answers, for every environment at once, which drift issue and which adopt PR are open.
+        """
+        ...
+
     def ensure_labels(self, names: Sequence[str]) -> None: ...
 
     def propose_change(self, proposal: ChangeProposal) -> PullRef:
@@ -169,6 +212,12 @@ class GitHubPort(Protocol):
         ...
 
     def pull_request_files(self, number: int) -> tuple[str, ...]: ...
+
+    def close_pull(self, number: int, comment: str, *, delete_branch: bool = True) -> ClosedPull:
+        """Comment on and close an open pull request; then delete its branch when `delete_branch` and the branch
+        holds only the reconciler's commits (a person's commits on it are never thrown away). Already closed or
+        merged: `absent`, nothing written."""
+        ...
 
     def create_deployment(
         self, environment: str, ref: str, *, description: str = "", production: bool = False
