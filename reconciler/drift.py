@@ -218,14 +218,12 @@ def drift_command(path: Path, names: tuple[str, ...]) -> tuple[str, int]:
     """`reconciler drift`: observe, plan, then file issues and PRs per policy. Exit 1 when anything was not seen."""
     from datetime import UTC
 
-    from reconciler import planning
+    from reconciler import actions, planning
 
     done = planning.run(path, names)
     try:
         github = done.providers.github
         if github is None:
-            from reconciler import actions
-
             if actions.in_actions():
                 github = Unreachable("github", "GITHUB_REPOSITORY is not set")
         result = act(
@@ -241,4 +239,14 @@ def drift_command(path: Path, names: tuple[str, ...]) -> tuple[str, int]:
     lines = list(result.lines)
     for env in done.plan.environments:
         lines += [f"{env.environment}: {u}" for u in env.unreachable]
+    if actions.in_actions():
+        actions.job_summary(summary_markdown(done.plan, lines))
     return "\n".join(lines) + "\n", 1 if result.failed else 0
+
+
+def summary_markdown(plan: Plan, lines: list[str]) -> str:
+    """The job summary of a drift run: the plan as markdown (which notes an open adopt PR), then what was done."""
+    from reconciler.render.markdown import render_markdown
+
+    done = "\n".join(f"- {line}" for line in lines) or "- nothing"
+    return f"{render_markdown(plan)}\n### What drift did\n\n{done}\n"

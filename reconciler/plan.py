@@ -14,6 +14,7 @@ from reconciler.desired.model import DesiredState, Environment, Service
 from reconciler.observed import (
     BackupsFacts,
     DatabaseFacts,
+    GitHubFacts,
     LiveService,
     ObservedEnvironment,
     ObservedState,
@@ -67,6 +68,9 @@ def plan_environment(env: Environment, live: ObservedEnvironment, everything: Ob
         changes += _backup_changes(env, live.backups, live.observed_at)
     if isinstance(live.database, DatabaseFacts):
         notes += _database_notes(env, live.database)
+    if isinstance(live.github, GitHubFacts) and live.github.adopt_pull is not None:
+        pull = live.github.adopt_pull
+        notes.append(f"adopt PR #{pull.number} is open: {pull.title} ({pull.url})")
     notes += list(live.not_observed)
     ordered = tuple(sorted(changes, key=lambda c: c.address))
     return EnvironmentPlan(

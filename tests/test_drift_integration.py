@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import difflib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from reconciler.cli import main
 from reconciler.drift import act
 from reconciler.observe import observe
 from reconciler.plan import plan
 from reconciler.planning import close
-from tests.fixtures.world import WORLD_TOKEN, World
+from tests.fixtures.world import RAILWAY_TOKEN, WORLD_REPO, WORLD_TOKEN, World
 
 pytestmark = pytest.mark.integration
 
@@ -147,3 +149,31 @@ def test_planted_tokens_never_appear_in_drift_output_or_github(world: World) -> 
     everything = lines + "".join(str(i.body) for i in world.repo.issues.values())
     for secret in (WORLD_TOKEN, world.database_url):
         assert secret not in everything
+
+
+def test_the_drift_command_job_summary_notes_the_open_adopt_pr(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = tmp_path / "summary.md"
+    for name, value in {
+        "RAILWAY_API_URL": world.railway.url,
+        "RAILWAY_API_TOKEN": RAILWAY_TOKEN,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_REPOSITORY": WORLD_REPO,
+        "GITHUB_API_URL": world.github.base_url,
+        "GITHUB_TOKEN": WORLD_TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    world.set_replicas("staging", "web", 3)
+    run_drift(world)  # the PR is opened by the world's unpaced client (the command spaces writes a second apart)
+    (number,) = open_pulls(world)
+
+    assert main(["drift", "-e", "staging"]) == 0
+
+    text = summary.read_text()
+    assert f"adopt PR #{number} is open: Adopt live drift into git: staging (" in text, text
+    assert "### What drift did" in text and f"- staging: adopt PR #{number} unchanged" in text
+    out = capsys.readouterr()
+    printed = [line for line in (out.out + out.err).splitlines() if not line.startswith("::add-mask::")]
+    assert WORLD_TOKEN not in "\n".join(printed) + text  # the runner's mask command is the one place it goes

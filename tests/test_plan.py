@@ -16,6 +16,8 @@ from reconciler.observed import (
     BackupsFacts,
     DatabaseFacts,
     Deployment,
+    GitHubFacts,
+    IssueRef,
     LiveService,
     ObservedEnvironment,
     ObservedState,
@@ -404,6 +406,23 @@ def test_database_notes() -> None:
         "90 of 100 connections in use (90% > 80%)",
     )
     assert not env.changes
+
+
+def test_an_open_adopt_pr_is_noted_in_the_plan_and_its_markdown() -> None:
+    from reconciler.render.markdown import render_markdown
+
+    url = "https://github.example/fixia/infra/pull/8"
+    pull = IssueRef(8, "Adopt live drift into git: production", url, "body")
+    (live,) = observed({"replicas": 3}).environments
+    with_pull = ObservedState((replace(live, github=GitHubFacts(adopt_pull=pull, pull_requests=(pull,))),))
+    result = plan(desired({"drift": {"fields": {"replicas": "adopt"}}}), with_pull)
+    (env,) = result.environments
+    assert env.notes == (f"adopt PR #8 is open: Adopt live drift into git: production ({url})",)
+    assert f"- :information_source: adopt PR #8 is open: Adopt live drift into git: production ({url})" in (
+        render_markdown(result)
+    )
+    (without,) = plan(desired(), ObservedState((replace(live, github=GitHubFacts()),))).environments
+    assert without.notes == ()
 
 
 def test_plan_is_deterministic_and_only_plans_observed_environments() -> None:
