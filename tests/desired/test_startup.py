@@ -1,0 +1,53 @@
+"""What `reconciler validate` imports in a fresh process, and pydantic's plugin loader stand-in (no timing here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fresh(code: str, *env: str) -> list[str]:
+    """Run `code` in a fresh interpreter (from the project root); its stdout lines."""
+    environ = dict(item.split("=", 1) for item in env)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={"PATH": "/usr/bin", **environ}
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
+def test_validate_imports_no_heavy_library_nor_plugin_discovery() -> None:
+    code = (
+        "import contextlib, io, sys\n"
+        "from reconciler.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(['validate', 'desired-state'])\n"
+        "print(code, 'environments valid' in out.getvalue())\n"
+        "heavy = ('boto3', 'botocore', 'github', 'psycopg', 'httpx', 'graphql', 'importlib.metadata', 'email')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    assert fresh(code) == ["0 True", "[]"]
+
+
+def test_plugin_loader_stand_in_answers_like_pydantic_and_yields_the_real_module() -> None:
+    code = (
+        "import os, sys\n"
+        "import reconciler.desired\n"
+        "from pydantic import BaseModel\n"
+        "class A(BaseModel):\n"
+        "    x: int\n"
+        "print(A(x=1).x, 'importlib.metadata' in sys.modules)\n"
+        "import pydantic.plugin._loader as loader\n"
+        "print(loader.get_plugins())\n"
+        "print(loader.PYDANTIC_ENTRY_POINT_GROUP, 'importlib.metadata' in sys.modules)\n"
+    )
+    assert fresh(code) == ["1 False", "()", "pydantic True"]
+
+
+def test_no_stand_in_when_the_user_enables_plugins() -> None:
+    code = "import sys\nimport reconciler.desired\nprint('pydantic.plugin._loader' in sys.modules)\n"
+    assert fresh(code, "PYDANTIC_DISABLE_PLUGINS=") == ["False"]
+    assert fresh(code, "PYDANTIC_DISABLE_PLUGINS=1") == ["True"]
