@@ -25,7 +25,7 @@ from reconciler.observe import DRIFT_LABEL, adopt_branch, drift_key
 from reconciler.observed import GitHubFacts, IssueRef, ObservedState, Unreachable
 from reconciler.plan_types import Action, Change, EnvironmentPlan, Plan
 from reconciler.render.text import show
-from reconciler.yamledit import edit_file_bytes
+from reconciler.yamledit import Scalar, edit_file_bytes, read_scalar
 
 if TYPE_CHECKING:
     from reconciler.providers.github.records import GitHubPort
@@ -101,12 +101,48 @@ def issue_body(drift: EnvironmentDrift, seen: dict[str, str], pull_url: str | No
     return "\n".join(lines) + "\n"
 
 
+# A duration's units, largest first, in seconds (the desired state's own: `90s`, `5m`, `26h`, `7d`, `2w`).
+_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_DURATION_PART = re.compile(r"(\d+)([wdhms])")
+
+
+def duration_like(seconds: int, written: str) -> str:
+    """`seconds` as a duration in the units git already used for the field, where they say it exactly.
+
+    `300s` + 60 -> `60s`; `5m` + 600 -> `10m`; `1h30m` + 9000 -> `2h30m`; `5m` + 90 -> `90s` (minutes cannot say 90
+    seconds exactly, so seconds, which always can).
+    """
+    size = dict(_UNITS)
+    used = {unit for _, unit in _DURATION_PART.findall(written)}
+    if used and seconds > 0:
+        smallest = min(size[u] for u in used)
+        largest = max(size[u] for u in used)
+        if seconds % smallest == 0:
+            parts, rest = [], seconds
+            for unit, unit_size in _UNITS:
+                if smallest <= unit_size <= largest and (unit in used or len(used) > 1):
+                    count, rest = divmod(rest, unit_size)
+                    if count:
+                        parts.append(f"{count}{unit}")
+            if rest == 0 and parts:
+                return "".join(parts)
+    return f"{seconds}s"
+
+
 def adopt_edits(drift: EnvironmentDrift, source: Path) -> tuple[bytes, bytes]:
     """The desired-state file before and after writing the live values of the adopted fields into it."""
     original = source.read_bytes()
-    edits = {c.source_path: c.before for c in drift.adopt if c.source_path is not None}
-    assert all(not isinstance(v, tuple) for v in edits.values())
-    return original, edit_file_bytes(original, edits, str(source))  # type: ignore[arg-type]
+    edits: dict[tuple[str | int, ...], Scalar] = {}
+    for c in drift.adopt:
+        if c.source_path is None:
+            continue
+        assert not isinstance(c.before, tuple)
+        value: Scalar = c.before
+        if c.duration and isinstance(value, int) and not isinstance(value, bool):
+            written = read_scalar(original.decode("utf-8"), c.source_path, str(source))
+            value = duration_like(value, written if isinstance(written, str) else "")
+        edits[c.source_path] = value
+    return original, edit_file_bytes(original, edits, str(source))
 
 
 def close_adopt_pull(port: GitHubPort, environment: str, pull: IssueRef) -> str:

@@ -163,9 +163,12 @@ def _service_changes(
     if service.healthcheck is not None:
         hc = service.healthcheck
         timeout = int(hc.timeout.total_seconds()) if hc.timeout is not None else None
+        live_timeout = live.healthcheck_timeout_seconds
+        # Git holds a duration (`300s`); only a positive live value can be written back as one.
+        timeout_path = (*base, "healthcheck", "timeout") if live_timeout is not None and live_timeout > 0 else None
         for field, want, have, path in (
             ("healthcheck.path", hc.path, live.healthcheck_path, (*base, "healthcheck", "path")),
-            ("healthcheck.timeout", timeout, live.healthcheck_timeout_seconds, None),
+            ("healthcheck.timeout", timeout, live_timeout, timeout_path),
         ):
             if want is not None and want != have:
                 changes.append(
@@ -180,6 +183,7 @@ def _service_changes(
                         risk=config_risk,
                         source_path=path,
                         policy_field="healthcheck",
+                        duration=field == "healthcheck.timeout",
                     )
                 )
     if service.migrations is not None and service.migrations.command != live.pre_deploy_command:

@@ -52,6 +52,7 @@ def make_change(
     source_path: tuple[str, ...] | None = None,
     policy_field: str | None = None,
     action: Action | None = None,
+    duration: bool = False,
 ) -> Change:
     policy = policy_of(env, policy_field or field)
     chosen = action or action_for(policy)
@@ -72,6 +73,7 @@ def make_change(
         steps=steps if chosen is Action.APPLY else (),
         risk=risk,
         source_path=source_path,
+        duration=duration,
     )
 
 

@@ -90,6 +90,9 @@ class Change:
     risk: Risk = Risk()
     source_path: tuple[str, ...] | None = None
     """Where the declared value sits in the environment's desired-state file (for adopt edits); None if nowhere."""
+    duration: bool = False
+    """`before` and `after` are whole seconds that git writes as a duration (`300s`, `5m`): adopt writes the live
+    value back as a duration in git's own units, never as a bare number."""
 
     @property
     def is_drift(self) -> bool:

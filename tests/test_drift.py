@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.drift import act, first_seen
+import pytest
+
+from reconciler.drift import act, duration_like, first_seen
 from reconciler.observed import GitHubFacts, IssueRef, ObservedEnvironment, ObservedState, RailwayFacts, Unreachable
 from reconciler.plan_types import Action, Change, EnvironmentPlan, Kind, Plan, Policy
 from reconciler.providers.github.records import ChangeProposal, ClosedPull, IssueReport, Outcome, PullRef
@@ -210,3 +212,31 @@ def test_an_adopt_pr_is_left_alone_when_the_environment_was_not_fully_observed(t
     port = RecordingPort()
     run(port, (), pull=ADOPT_PR, tmp=tmp_path, unreachable=(Unreachable("railway", "503"),))
     assert port.calls == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "written", "expected"),
+    [
+        (60, "300s", "60s"),  # git wrote seconds: seconds
+        (600, "5m", "10m"),  # git wrote minutes and they divide
+        (90, "5m", "90s"),  # minutes cannot say 90 s exactly: seconds can
+        (7200, "1h", "2h"),
+        (9000, "1h30m", "2h30m"),  # compound stays compound
+        (3600, "1h30m", "1h"),
+        (120, "", "120s"),  # nothing to copy: seconds
+    ],
+)
+def test_a_duration_is_written_in_the_units_git_used_where_exact(seconds: int, written: str, expected: str) -> None:
+    assert duration_like(seconds, written) == expected
+
+
+def test_an_adopted_timeout_is_a_duration_with_git_quoting(tmp_path: Path) -> None:
+    source = tmp_path / "staging.yaml"
+    source.write_text('services:\n  web:\n    healthcheck: {path: /, timeout: "5m"}  # slow start\n')
+    timeout = change(
+        "healthcheck.timeout", 600, 300, Policy.ADOPT, Action.ADOPT, ("services", "web", "healthcheck", "timeout")
+    )
+    port = RecordingPort()
+    run(port, (replace(timeout, duration=True),), tmp=tmp_path)
+    (edit,) = port.calls[0][1].files
+    assert edit.content == b'services:\n  web:\n    healthcheck: {path: /, timeout: "10m"}  # slow start\n'

@@ -205,6 +205,18 @@ CASES: list[tuple[str, dict[str, Any], ObservedState, list[tuple[str, Any, Any, 
         [("production/api/healthcheck.timeout", 60, 300, Action.APPLY, Policy.REPORT)],
     ),
     (
+        "health check timeout adopted (written back as a duration by drift)",
+        {"drift": {"fields": {"healthcheck": "adopt"}}},
+        observed({"healthcheck_timeout_seconds": 60}),
+        [("production/api/healthcheck.timeout", 60, 300, Action.ADOPT, Policy.ADOPT)],
+    ),
+    (
+        "health check timeout unset in Railway cannot be adopted",
+        {"drift": {"fields": {"healthcheck": "adopt"}}},
+        observed({"healthcheck_timeout_seconds": None}),
+        [("production/api/healthcheck.timeout", None, 300, Action.APPLY, Policy.ADOPT)],
+    ),
+    (
         "pre-deploy command",
         {"drift": {"fields": {"migrations": "adopt"}}},
         observed({"pre_deploy_command": "npm run migrate"}),
@@ -437,7 +449,7 @@ FIELDS = [
     ("image", {"image": "docker.io/fixia/api:1.4.2"}, "production/api/image", True),
     ("replicas", {"replicas": 2}, "production/api/replicas", True),
     ("healthcheck", {"healthcheck_path": "/healthz"}, "production/api/healthcheck.path", True),
-    ("healthcheck", {"healthcheck_timeout_seconds": 30}, "production/api/healthcheck.timeout", False),
+    ("healthcheck", {"healthcheck_timeout_seconds": 30}, "production/api/healthcheck.timeout", True),
     ("migrations", {"pre_deploy_command": "npm run migrate"}, "production/api/migrations.command", True),
 ]
 
