@@ -32,7 +32,7 @@ def world_edit() -> object:
     return edit
 
 
-def run_drift(world: World) -> tuple[str, ...]:
+def run_drift(world: World, now: datetime = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)) -> tuple[str, ...]:
     providers = world.providers()
     try:
         desired = world.desired
@@ -42,7 +42,7 @@ def run_drift(world: World) -> tuple[str, ...]:
             observed,
             dict(desired.sources),
             providers.github,  # type: ignore[arg-type]
-            now=datetime(2026, 11, 26, 23, 0, tzinfo=UTC),
+            now=now,
             repo_path=lambda p: f"desired-state/{p.name}",
         )
     finally:
@@ -177,3 +177,36 @@ def test_the_drift_command_job_summary_notes_the_open_adopt_pr(
     out = capsys.readouterr()
     printed = [line for line in (out.out + out.err).splitlines() if not line.startswith("::add-mask::")]
     assert WORLD_TOKEN not in "\n".join(printed) + text  # the runner's mask command is the one place it goes
+
+
+def test_first_seen_is_carried_across_runs_and_a_clean_run_closes_the_issue_as_completed(world: World) -> None:
+    world.set_deploy("staging", "web", healthcheckPath="/ready")  # reported
+    run_drift(world, now=datetime(2026, 11, 26, 6, 0, tzinfo=UTC))
+    world.set_replicas("staging", "web", 3)  # adopted, six hours later
+    run_drift(world, now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    world.github.reset_counter()
+    third = run_drift(world, now=datetime(2026, 11, 26, 18, 0, tzinfo=UTC))  # nothing new: nothing rewritten
+
+    (issue,) = open_issues(world, "drift")
+    assert f"staging: drift issue #{issue.number} unchanged" in third  # type: ignore[attr-defined]
+    assert world.github.count("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}") == 0
+    body = issue.body  # type: ignore[attr-defined]
+    rows = {line.split(" | ")[0]: line.rsplit(" | ", 1)[1] for line in body.splitlines() if line.startswith("| `")}
+    assert rows == {
+        "| `staging/web/healthcheck.path`": "2026-11-26T06:00:00Z |",
+        "| `staging/web/replicas`": "2026-11-26T12:00:00Z |",
+    }
+    assert "2026-11-26T18:00:00Z" not in body
+
+    world.set_deploy("staging", "web", healthcheckPath="/")
+    world.set_replicas("staging", "web", 1)
+    lines = run_drift(world, now=datetime(2026, 11, 27, 0, 0, tzinfo=UTC))
+
+    number = issue.number  # type: ignore[attr-defined]
+    assert f"staging: no drift; issue #{number} closed" in lines
+    closed = world.repo.issues[number]
+    assert (closed.state, closed.state_reason) == ("closed", "completed")
+    assert [c.body for c in world.repo.comments.values() if c.issue_number == number] == [
+        "Live matches git again; closing."
+    ]
+    assert open_issues(world, "drift") == [] and open_pulls(world) == []
