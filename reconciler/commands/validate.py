@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -42,7 +41,7 @@ def validate(path: Path, output_format: str, environments: tuple[str, ...]) -> i
     except InvalidInput as invalid:
         if output_format == "json":
             problems = [vars(problem) for problem in invalid.problems]
-            click.echo(json.dumps({"valid": False, "problems": problems}, indent=2))
+            _echo_json({"valid": False, "problems": problems})
         raise
     unknown = [name for name in environments if name not in state.environments]
     if unknown:
@@ -51,7 +50,13 @@ def validate(path: Path, output_format: str, environments: tuple[str, ...]) -> i
             f"no environment named '{unknown[0]}' (environments: {known})", param_hint="'--environment'"
         )
     if output_format == "json":
-        click.echo(json.dumps(summary_json(state, environments), indent=2))
+        _echo_json(summary_json(state, environments))
     else:
         click.echo(summary_text(state, environments), nl=False)
     return 0
+
+
+def _echo_json(data: object) -> None:
+    import json  # only here: the text path (the common one) does not need it
+
+    click.echo(json.dumps(data, indent=2))
