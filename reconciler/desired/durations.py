@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from reconciler.desired.plain import Plain
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)([smhdw])")
@@ -58,7 +59,10 @@ def _validate(value: Any) -> timedelta:
 
 Duration = Annotated[
     timedelta,
-    PlainValidator(_validate),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": PATTERN, "examples": ["90s", "5m", "26h", "7d"]}),
+    Plain(
+        _validate,
+        format_duration,
+        {"type": "string", "pattern": PATTERN, "examples": ["90s", "5m", "26h", "7d"]},
+        json_only=True,
+    ),
 ]

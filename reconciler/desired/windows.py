@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from reconciler.desired.plain import Plain
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_INDEX = {name.lower(): i for i, name in enumerate(DAY_NAMES)}
@@ -134,17 +135,8 @@ def _deny(value: Any) -> WeeklyWindow | DateRange:
         raise PydanticCustomError("window", str(e)) from None
 
 
-_AS_TEXT = PlainSerializer(str, return_type=str)
-
-AllowWindow = Annotated[
-    WeeklyWindow,
-    PlainValidator(_allow),
-    _AS_TEXT,
-    WithJsonSchema({"type": "string", "examples": ["Mon-Fri 02:00-04:00"]}),
-]
+AllowWindow = Annotated[WeeklyWindow, Plain(_allow, str, {"type": "string", "examples": ["Mon-Fri 02:00-04:00"]})]
 DenyWindow = Annotated[
     WeeklyWindow | DateRange,
-    PlainValidator(_deny),
-    _AS_TEXT,
-    WithJsonSchema({"type": "string", "examples": ["2026-12-24/2026-12-26", "Fri 16:00-24:00"]}),
+    Plain(_deny, str, {"type": "string", "examples": ["2026-12-24/2026-12-26", "Fri 16:00-24:00"]}),
 ]
