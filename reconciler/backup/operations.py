@@ -219,6 +219,11 @@ def _status(record: BackupRecord) -> str:
     return f"{'verified' if last.ok else 'FAILED'} ({last.level}, {last.checked_at:%Y-%m-%d %H:%M}Z)"
 
 
+def _iso(at: datetime) -> str:
+    """UTC with a Z, as the stored records write it."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def record_json(record: BackupRecord) -> dict[str, Any]:
     m = record.manifest
     last = record.last_verification
@@ -226,7 +231,7 @@ def record_json(record: BackupRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "kind": m.kind,
-        "taken_at": m.snapshot_time.isoformat(),
+        "taken_at": _iso(m.snapshot_time),
         "size": m.size,
         "sha256": m.sha256,
         "key": m.dump_key,
@@ -236,7 +241,7 @@ def record_json(record: BackupRecord) -> dict[str, Any]:
         "target_version": m.target_version,
         "verified": record.verified,
         "last_verification": None if last is None else json.loads(last.model_dump_json()),
-        "last_full_verification_at": None if full is None else full.checked_at.isoformat(),
+        "last_full_verification_at": None if full is None else _iso(full.checked_at),
     }
 
 

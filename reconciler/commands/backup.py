@@ -139,7 +139,8 @@ def list_(environments: tuple[str, ...], path: Path, endpoint_url: str | None, o
     envvar="SCRATCH_DATABASE_URL",
     metavar="URL",
     default=None,
-    help="Server for the scratch database of a full verification (default: $SCRATCH_DATABASE_URL).",
+    help="Server for the scratch database of a full verification (default: $SCRATCH_DATABASE_URL, else the"
+    " environment's own database server; the scratch database is dropped afterwards).",
 )
 def verify(
     backup_id: str | None,
@@ -154,15 +155,21 @@ def verify(
     from reconciler.backup import operations
     from reconciler.errors import UsageError
 
-    if level == "full" and not scratch_url:
-        raise UsageError("a full verification needs --scratch-url (or $SCRATCH_DATABASE_URL) for the scratch database")
     targets = operations.load_targets(path, environments, need_database=False)
     if backup_id and len(targets) != 1:
         raise UsageError("name one --environment when verifying a specific backup")
     s3 = _s3(endpoint_url)
     results = []
     for target in targets:
-        record = operations.verify(s3, target, backup_id, level, scratch_url)  # type: ignore[arg-type]
+        server = scratch_url
+        if level == "full" and not server:
+            server = operations.with_live_database(target).database_url
+            if not server:
+                raise UsageError(
+                    "a full verification needs a server for its scratch database: pass --scratch-url (or set"
+                    " $SCRATCH_DATABASE_URL), or set the environment's database secret"
+                )
+        record = operations.verify(s3, target, backup_id, level, server)  # type: ignore[arg-type]
         last = record.last_verification
         assert last is not None
         if output == "json":

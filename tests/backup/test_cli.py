@@ -84,9 +84,12 @@ def test_run_list_verify_prune_restore(
     assert code == 0
     assert out.startswith(f"staging: backup {second} verified (full): restored; 3 row counts match; amcheck")
 
-    code, _, err = cli("verify", "--level", "full")
-    assert code == 1
-    assert err == "error: a full verification needs --scratch-url (or $SCRATCH_DATABASE_URL) for the scratch database\n"
+    # Without --scratch-url the scratch database goes on the environment's own server (and is dropped after).
+    code, out, _ = cli("verify", "--format", "json")
+    assert code == 0
+    verified = json.loads(out)["verified"][0]
+    assert verified["id"] == second and verified["last_verification"]["level"] == "full"
+    assert verified["last_full_verification_at"] == verified["last_verification"]["checked_at"]
 
     code, out, _ = cli("prune")
     assert code == 0
@@ -141,6 +144,18 @@ def test_an_unreachable_database_fails_with_one_clear_line(
     assert code == 1 and out == ""
     assert err.startswith("error: PostgreSQL 127.0.0.1:1/nowhere: connect failed: ")
     assert len(err.strip().splitlines()) == 1 and PLANTED not in err
+
+
+def test_a_full_verification_without_any_server_says_what_it_needs(
+    seaweed_bucket: S3Bucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(capsys, desired(tmp_path, seaweed_bucket.name))
+    code, _, err = cli("verify")
+    assert code == 1
+    assert err == (
+        "error: a full verification needs a server for its scratch database: pass --scratch-url (or set"
+        " $SCRATCH_DATABASE_URL), or set the environment's database secret\n"
+    )
 
 
 def test_missing_database_secret_is_named_not_guessed(
