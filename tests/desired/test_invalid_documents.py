@@ -68,7 +68,10 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "a version read as a number",
         HEAD + "services:\n  api: {image: ghcr.io/fixia/api, version: 1.10}\n",
-        ["4:44: expected text, got a decimal number (put it in quotes: a number such as 1.10 would otherwise be read as 1.1)"],
+        [
+            "4:44: expected text, got a decimal number"
+            " (put it in quotes: a number such as 1.10 would otherwise be read as 1.1)"
+        ],
     ),
     (
         "unknown key with a close match",
