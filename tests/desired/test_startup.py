@@ -51,3 +51,17 @@ def test_no_stand_in_when_the_user_enables_plugins() -> None:
     code = "import sys\nimport reconciler.desired\nprint('pydantic.plugin._loader' in sys.modules)\n"
     assert fresh(code, "PYDANTIC_DISABLE_PLUGINS=") == ["False"]
     assert fresh(code, "PYDANTIC_DISABLE_PLUGINS=1") == ["True"]
+
+
+def test_validate_freezes_the_collector_only_at_exit() -> None:
+    # Our atexit handler is registered first, so it runs last: after validate's.
+    code = (
+        "import atexit, contextlib, gc, io\n"
+        "atexit.register(lambda: print('at exit, frozen:', gc.get_freeze_count() > 0))\n"
+        "from reconciler.cli import main\n"
+        "for _ in range(2):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main(['validate', 'desired-state']) == 0\n"
+        "print('while running, frozen:', gc.get_freeze_count() > 0, gc.isenabled())\n"
+    )
+    assert fresh(code) == ["while running, frozen: False True", "at exit, frozen: True"]
