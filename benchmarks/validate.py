@@ -4,9 +4,9 @@ Each run is a fresh process (the cold start is the point), with the bytecode cac
 on any machine (the set-up compiles it, as scripts/bootstrap does). The commands are run in turn, round after round,
 so that the machine's load, which others share, weighs on each of them alike. Printed from this one run:
 - wall and CPU medians of a bare interpreter, of importing click + yaml + pydantic, of the same plus one trivial
-  pydantic model (pydantic imports much of itself only when the first model is built; plugin discovery set aside
-  as validate does: this is the floor that any click + yaml + pydantic program pays), and of `reconciler
-  validate`, with the ratios between them;
+  pydantic model (pydantic imports much of itself only when the first model is built; plugin discovery and the
+  exit's garbage collection set aside as validate does: this is the floor that any click + yaml + pydantic
+  program pays), and of `reconciler validate`, with the ratios between them;
 - inside one process, where the time goes (each phase's share of the whole);
 - the heavy libraries (and slow standard modules) that validate does not import, checked in the real command.
 On a loaded machine wall time swells with the queue for the CPU; the CPU medians and the ratios hold up better.
@@ -35,16 +35,18 @@ SLOW_STANDARD = ("importlib.metadata", "email", "socket")
 
 LIBRARIES = "import click, yaml\nfrom pydantic import BaseModel"
 FIRST_MODEL = "\nfrom pydantic import Field\nclass First(BaseModel):\n    x: int = Field(1, ge=1)"
-# reconciler.desired's package module only sets pydantic's plugin discovery aside (as any program could):
-# with it, the floor is what no click + yaml + pydantic program can avoid.
-NO_PLUGINS = "\nimport reconciler.desired"
+# reconciler.desired's package module only sets pydantic's plugin discovery aside, and gc.freeze at exit skips
+# the exit's garbage collection, as validate does (any program could): the floor is what none can avoid.
+AS_VALIDATE = "\nimport atexit, gc, reconciler.desired\natexit.register(gc.freeze)"
 COMMANDS = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "click + yaml + pydantic imported": [PYTHON, "-c", LIBRARIES],
-    "  + one trivial pydantic model": [PYTHON, "-c", LIBRARIES + NO_PLUGINS + FIRST_MODEL],
+    "  + one trivial pydantic model": [PYTHON, "-c", LIBRARIES + AS_VALIDATE + FIRST_MODEL],
     "reconciler validate": [str(ROOT / ".venv" / "bin" / "reconciler"), "validate", EXAMPLE],
 }
-# Where the time of one validate goes, inside one fresh process, in the order the command meets each part.
+# Where the time of one validate goes, inside one fresh process, in the order the command meets each part; the
+# last part is the command itself (its models already imported): read, validate, summarise, print. The process
+# prints the clock when it is done, so that the parent can tell how long the interpreter took to exit.
 PHASES = f"""
 import time
 start = time.perf_counter()
@@ -55,21 +57,21 @@ import reconciler.cli, reconciler.commands.validate, reconciler.desired
 cli = time.perf_counter()
 {FIRST_MODEL}
 first_model = time.perf_counter()
-import reconciler.desired.model
+import reconciler.desired.load, reconciler.desired.summary
 models = time.perf_counter()
-from pathlib import Path
-from reconciler.desired.load import load_desired_state
-from reconciler.desired.summary import summary_text
-summary_text(load_desired_state(Path({EXAMPLE!r})))
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    assert reconciler.cli.main(["validate", {EXAMPLE!r}]) == 0
 done = time.perf_counter()
-print(libraries - start, cli - libraries, first_model - cli, models - first_model, done - models)
+print(libraries - start, cli - libraries, first_model - cli, models - first_model, done - models, time.time())
 """
 PHASE_NAMES = (
     "click, yaml, pydantic imports",
     "our CLI modules",
     "pydantic's own lazy imports (first model)",
     "our desired-state modules and models",
-    "reading + validating + summarising 2 files",
+    "the command: read, validate, summarise 2 files",
+    "interpreter exit",
 )
 PROBE = f"""
 import sys
@@ -92,6 +94,14 @@ def run(command: list[str]) -> tuple[float, float]:
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
+def phase_run() -> list[float]:
+    """The PHASES durations of one fresh process, and how long its exit took after it printed them."""
+    probe = subprocess.run([PYTHON, "-c", PHASES], capture_output=True, text=True, check=True, cwd=ROOT)
+    ended = time.time()
+    *durations, done = (float(part) for part in probe.stdout.split())
+    return [*durations, ended - done]
+
+
 def main() -> int:
     # The project's own modules are not in site-packages, so the install does not compile them; the first run
     # would (unless PYTHONDONTWRITEBYTECODE is set, as in some shells). Compile them here as bootstrap does.
@@ -102,11 +112,13 @@ def main() -> int:
         run(command)  # warm the page cache
     walls: dict[str, list[float]] = {name: [] for name in COMMANDS}
     cpus: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    phases: list[list[float]] = []
     for _ in range(RUNS):
         for name, command in COMMANDS.items():
             seconds, cpu_seconds = run(command)
             walls[name].append(seconds)
             cpus[name].append(cpu_seconds)
+        phases.append(phase_run())
     wall = {name: statistics.median(values) for name, values in walls.items()}
     cpu = {name: statistics.median(values) for name, values in cpus.items()}
     print(f"  {'':34} {'wall median':>11} {'(min - max)':>13} {'cpu median':>11}")
@@ -127,15 +139,11 @@ def main() -> int:
     verdict = "meets" if validate < TARGET else "MISSES"
     print(f"  validate median / target          {validate / TARGET:.2f}  ({verdict} the {TARGET:.1f} s target)")
 
-    phases = []
-    for _ in range(RUNS):
-        probe = subprocess.run([PYTHON, "-c", PHASES], capture_output=True, text=True, check=True, cwd=ROOT)
-        phases.append([float(part) for part in probe.stdout.split()])
     medians = [statistics.median(column) for column in zip(*phases, strict=True)]
     whole = bare + sum(medians)
     print(f"  inside one process (wall medians; share of their sum, {whole * 1000:.0f} ms with interpreter start):")
     for name, seconds in (("interpreter start (python -c pass)", bare), *zip(PHASE_NAMES, medians, strict=True)):
-        print(f"    {name:<44} {seconds * 1000:6.0f} ms  {seconds / whole:4.0%}")
+        print(f"    {name:<48} {seconds * 1000:6.0f} ms  {seconds / whole:4.0%}")
 
     probe = subprocess.run([PYTHON, "-c", PROBE], capture_output=True, text=True, check=True, cwd=ROOT)
     exit_line, heavy, slow = probe.stderr.strip().splitlines()[-3:]
