@@ -22,7 +22,7 @@ from reconciler.desired.backups import Backups
 from reconciler.desired.model import DesiredState, Environment
 from reconciler.errors import PermanentError, ReconcilerError
 from reconciler.providers import pgdump
-from reconciler.providers.s3 import S3, Encryption
+from reconciler.providers.s3 import S3, AccessDenied, Encryption
 
 STALE_UPLOAD_AGE = timedelta(days=1)
 
@@ -88,7 +88,7 @@ def run_backup(
     dest = destination(target.policy)
     try:
         s3.ensure_abort_incomplete_uploads(dest.bucket)
-    except PermanentError:
+    except AccessDenied:
         pass  # a write-only backup role may not manage lifecycle; the prune role aborts stale uploads instead
     return take_backup(
         s3,

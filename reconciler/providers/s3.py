@@ -27,7 +27,27 @@ class ObjectExists(PermanentError):
 
 
 class ObjectMissing(PermanentError):
-    """The key (or bucket) does not exist."""
+    """The key does not exist."""
+
+
+class BucketMissing(PermanentError):
+    """The bucket does not exist (at this endpoint, for these credentials)."""
+
+
+class CredentialsRejected(PermanentError):
+    """No usable AWS credentials: none found, incomplete, unknown, wrong or expired."""
+
+
+class AccessDenied(PermanentError):
+    """The credentials are valid but not allowed this action (or object lock retention refuses it)."""
+
+
+class ObjectLockRefused(PermanentError):
+    """Object lock retention was asked for on a bucket that does not have object lock enabled."""
+
+
+class S3Unreachable(TemporaryError):
+    """The S3 endpoint did not answer (refused, timed out, closed the connection)."""
 
 
 class Readable(Protocol):
@@ -99,23 +119,105 @@ def _code(error: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
-def translate(error: Exception, action: str) -> ProviderError:
-    """A boto error as one of ours, with the S3 error code and no request details."""
-    from botocore.exceptions import BotoCoreError, ClientError
+# What to set after any credential failure; never the key itself (botocore's own messages may quote it).
+CREDENTIALS_HINT = (
+    "set AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an AWS profile, or in GitHub Actions an"
+    " OIDC role through aws-actions/configure-aws-credentials); for an S3-compatible service also set"
+    " AWS_ENDPOINT_URL (or --endpoint-url)"
+)
+# Unknown keys, signatures made with the wrong secret, expired or invalid session tokens.
+_CREDENTIAL_CODES = {
+    "InvalidAccessKeyId": "the access key id is not known to the service",
+    "SignatureDoesNotMatch": "the secret access key does not match the access key id",
+    "ExpiredToken": "the session token has expired",
+    "ExpiredTokenException": "the session token has expired",
+    "TokenRefreshRequired": "the session token must be refreshed",
+    "InvalidToken": "the session token is invalid",
+    "InvalidClientTokenId": "the access key id or session token is invalid",
+    "UnrecognizedClientException": "the access key id or session token is invalid",
+}
+_REGION_CODES = frozenset({"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"})
+_MISSING_KEY_CODES = frozenset({"NoSuchKey", "NoSuchUpload", "404", "NotFound"})
+_BUSY_CODES = frozenset({"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"})
+_UNREACHABLE_WORDS = {
+    "EndpointConnectionError": "could not connect",
+    "ConnectTimeoutError": "connection timed out",
+    "ReadTimeoutError": "no answer in time",
+    "ConnectionClosedError": "connection closed before an answer",
+    "ProxyConnectionError": "could not connect through the proxy",
+    "SSLError": "TLS failed",
+}
 
-    if isinstance(error, ClientError):
+
+def endpoint_label(url: str | None) -> str:
+    """scheme://host[:port] of an endpoint (never a path or query), or "AWS S3" for the default endpoint."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if not parts.hostname:
+        return "AWS S3"
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def translate(
+    error: Exception, action: str, *, bucket: str | None = None, endpoint: str | None = None, locking: bool = False
+) -> ProviderError:
+    """A boto error as one of ours, naming the cause and what to do; never request details nor credentials.
+
+    `bucket` and `endpoint` make the message precise; `locking` says the request asked for object lock retention,
+    so that an InvalidRequest means the bucket has no object lock.
+    """
+    from botocore import exceptions as bx
+
+    where = f"bucket {bucket}" if bucket else "the bucket"
+    if isinstance(error, bx.ClientError):
         code = _code(error)
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        message = f"S3 {action}: {code or status}"
-        if code in ("PreconditionFailed",):
+        if code == "PreconditionFailed":
             return ObjectExists(f"S3 {action}: the object already exists")
-        if code in ("NoSuchKey", "NoSuchBucket", "NoSuchUpload", "404", "NotFound"):
-            return ObjectMissing(message)
-        if status >= 500 or code in ("SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"):
-            return TemporaryError(message)
-        return PermanentError(message)
-    if isinstance(error, BotoCoreError):
-        return TemporaryError(f"S3 {action}: {type(error).__name__}: the endpoint did not answer properly")
+        if code in _CREDENTIAL_CODES:
+            return CredentialsRejected(f"S3 {action}: {code}: {_CREDENTIAL_CODES[code]}; {CREDENTIALS_HINT}")
+        if code == "NoSuchBucket":
+            return BucketMissing(
+                f"S3 {action}: {where} does not exist at {endpoint_label(endpoint)}"
+                " (check the policy's bucket, AWS_ENDPOINT_URL and AWS_REGION)"
+            )
+        if code in _MISSING_KEY_CODES:
+            return ObjectMissing(f"S3 {action}: no such object ({code or status})")
+        if code == "InvalidRequest" and locking:
+            return ObjectLockRefused(
+                f"S3 {action}: {where} refused object lock retention (InvalidRequest): the backups policy asks for"
+                " object_lock, so enable object lock (and versioning) on the bucket, or remove object_lock"
+            )
+        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+            return AccessDenied(
+                f"S3 {action}: access denied ({code or status}): the credentials work but may not do this on {where};"
+                " the backup role needs s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and"
+                " s3:AbortMultipartUpload there"
+            )
+        if code in _REGION_CODES or status == 301:
+            return PermanentError(f"S3 {action}: {code or status}: {where} is in another region; set AWS_REGION to it")
+        if status >= 500 or code in _BUSY_CODES:
+            return TemporaryError(f"S3 {action}: {code or status}: the service is failing or busy; try again later")
+        return PermanentError(f"S3 {action}: {code or status}")
+    if isinstance(error, bx.NoCredentialsError | bx.NoAuthTokenError):
+        return CredentialsRejected(f"S3 {action}: no AWS credentials found; {CREDENTIALS_HINT}")
+    if isinstance(error, bx.PartialCredentialsError):
+        # botocore's kwargs name the provider and the missing variable, never a value.
+        missing = str(error.kwargs.get("cred_var") or "part of them")
+        return CredentialsRejected(f"S3 {action}: incomplete AWS credentials ({missing} missing); {CREDENTIALS_HINT}")
+    if isinstance(error, bx.CredentialRetrievalError | bx.TokenRetrievalError | bx.SSOError):
+        provider = str(error.kwargs.get("provider") or type(error).__name__)
+        return CredentialsRejected(
+            f"S3 {action}: could not obtain AWS credentials from {provider} (refused or expired); {CREDENTIALS_HINT}"
+        )
+    if isinstance(error, bx.ConnectionError | bx.ConnectionClosedError | bx.ReadTimeoutError):
+        url = endpoint or str(error.kwargs.get("endpoint_url") or "")
+        what = _UNREACHABLE_WORDS.get(type(error).__name__, type(error).__name__)
+        return S3Unreachable(
+            f"S3 {action}: the S3 endpoint {endpoint_label(url)} did not answer ({what});"
+            " check AWS_ENDPOINT_URL (or --endpoint-url) and the network"
+        )
     return ProviderError(f"S3 {action}: {type(error).__name__}")
 
 
@@ -135,6 +237,7 @@ class S3:
 
         import boto3
         from botocore.config import Config
+        from botocore.exceptions import BotoCoreError
 
         endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         config = Config(
@@ -147,7 +250,12 @@ class S3:
         )
         self.endpoint_url = endpoint
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        self._client: Any = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
+        # A session of its own: boto3's default session caches the first credentials it finds for the process.
+        session = boto3.session.Session()
+        try:
+            self._client: Any = session.client("s3", endpoint_url=endpoint, region_name=region, config=config)
+        except BotoCoreError as e:  # half-set credentials fail here, before any request
+            raise translate(e, "client", endpoint=endpoint) from e
 
     def _call(self, action: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -155,7 +263,10 @@ class S3:
         try:
             return fn(**kwargs)
         except (ClientError, BotoCoreError) as e:
-            raise translate(e, action) from e
+            raise self._translate(e, action, kwargs.get("Bucket"), locking="ObjectLockMode" in kwargs) from e
+
+    def _translate(self, error: Exception, action: str, bucket: str | None, *, locking: bool = False) -> ProviderError:
+        return translate(error, action, bucket=bucket, endpoint=self.endpoint_url, locking=locking)
 
     # --- buckets -------------------------------------------------------------------------------------------------
 
@@ -177,7 +288,7 @@ class S3:
             rules = self._client.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
         except ClientError as e:
             if _code(e) not in ("NoSuchLifecycleConfiguration", "NoSuchLifecycle"):
-                raise translate(e, f"read lifecycle of {bucket}") from e
+                raise self._translate(e, f"read lifecycle of {bucket}", bucket) from e
             rules = []
         ours = {
             "ID": _LIFECYCLE_RULE_ID,
@@ -205,7 +316,7 @@ class S3:
         except ClientError as e:
             if _code(e) in ("NoSuchLifecycleConfiguration", "NoSuchLifecycle"):
                 return []
-            raise translate(e, f"read lifecycle of {bucket}") from e
+            raise self._translate(e, f"read lifecycle of {bucket}", bucket) from e
 
     # --- objects -------------------------------------------------------------------------------------------------
 
@@ -261,7 +372,7 @@ class S3:
             while chunk := body.read(chunk_size):
                 yield bytes(chunk)
         except (ClientError, BotoCoreError) as e:
-            raise translate(e, f"read {key}") from e
+            raise self._translate(e, f"read {key}", bucket) from e
         finally:
             body.close()
 
@@ -276,7 +387,7 @@ class S3:
                 for item in page.get("Contents", []):
                     objects.append(StoredObject(item["Key"], int(item["Size"]), item["LastModified"]))
         except (ClientError, BotoCoreError) as e:
-            raise translate(e, f"list {bucket}/{prefix}") from e
+            raise self._translate(e, f"list {bucket}/{prefix}", bucket) from e
         return objects
 
     def delete(self, bucket: str, keys: list[str]) -> None:
@@ -292,7 +403,13 @@ class S3:
             errors = r.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise PermanentError(f"S3 delete {first.get('Key')}: {first.get('Code')} ({len(errors)} refused)")
+                what = f"S3 delete {first.get('Key')}: {first.get('Code')} ({len(errors)} refused)"
+                if first.get("Code") == "AccessDenied":
+                    raise AccessDenied(
+                        f"{what}: object lock retention protects it, or the credentials may not delete in bucket"
+                        f" {bucket}"
+                    )
+                raise PermanentError(what)
 
     # --- multipart -----------------------------------------------------------------------------------------------
 

@@ -24,6 +24,9 @@ from reconciler.errors import PermanentError, TemporaryError
 
 ACCESS_KEY = "sandbox-access-key"
 SECRET_KEY = "sandbox-secret-key"  # a local stand-in's credential, not a secret
+# A second identity that may only read and list: what tests of "access denied" need.
+READ_ONLY_ACCESS_KEY = "sandbox-read-only-key"
+READ_ONLY_SECRET_KEY = "sandbox-read-only-secret"
 
 
 def weed_binary() -> str:
@@ -79,12 +82,12 @@ class SeaweedServer:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
-    def client_env(self) -> dict[str, str]:
-        """The environment a boto3 client needs to talk to this server."""
+    def client_env(self, *, read_only: bool = False) -> dict[str, str]:
+        """The environment a boto3 client needs to talk to this server (as the read-only identity if asked)."""
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": self.access_key,
-            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_ACCESS_KEY_ID": READ_ONLY_ACCESS_KEY if read_only else self.access_key,
+            "AWS_SECRET_ACCESS_KEY": READ_ONLY_SECRET_KEY if read_only else self.secret_key,
             "AWS_REGION": "us-east-1",
         }
 
@@ -98,7 +101,12 @@ class SeaweedServer:
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
-        config.write_text(json.dumps({"identities": [identity]}))
+        reader = {
+            "name": "read-only",
+            "credentials": [{"accessKey": READ_ONLY_ACCESS_KEY, "secretKey": READ_ONLY_SECRET_KEY}],
+            "actions": ["Read", "List"],
+        }
+        config.write_text(json.dumps({"identities": [identity, reader]}))
         ports = free_ports(11)
         self.port = ports[0]
         argv = [
