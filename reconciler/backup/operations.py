@@ -113,7 +113,7 @@ def pre_deploy_backup(
     scratch_url: str | None = None,
 ) -> Manifest:
     """The backup a deploy relies on: taken, cheaply verified and, when `verify.before_deploy_restore` asks,
-    test-restored into a scratch database on `scratch_url`'s server (default: the database's own server).
+    test-restored into a scratch database on `scratch_url`'s server (default: a throwaway local cluster).
     Raises if any of it fails: nothing half-done counts. Prune never deletes the newest pre-deploy backup.
     """
     manifest = run_backup(
@@ -125,7 +125,7 @@ def pre_deploy_backup(
         target_version=target_version,
     )
     if policy.verify.before_deploy_restore:
-        run_verification(s3, manifest, "full", scratch_url or database_url)
+        run_verification(s3, manifest, "full", scratch_url)
     return manifest
 
 

@@ -2,19 +2,23 @@
 
 cheap: stream the object back, compare SHA-256 and size with the manifest, and read the whole archive with
        `pg_restore -f /dev/null` (the same single read does both). Seconds; run after every upload.
-full:  restore into a scratch database on the given server, compare exact row counts with the manifest, run
-       amcheck where available, drop the scratch database. Minutes; weekly by default.
+full:  restore into a scratch database, compare exact row counts with the manifest, run amcheck where available,
+       drop the scratch database. Minutes; weekly by default. The scratch database goes on a throwaway cluster
+       started from the installed server binaries unless a server is given: a test copy never lands on a real
+       server (production's, say) unless the operator asks for it.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from reconciler.backup.manifest import Level, Manifest, Verification, verification_key
-from reconciler.errors import ProviderError, VerificationFailed
-from reconciler.providers import pgdump, postgres
+from reconciler.errors import PermanentError, VerificationFailed
+from reconciler.providers import pgcluster, pgdump, postgres
 from reconciler.providers.s3 import S3, Encryption, ObjectMissing
 
 
@@ -93,8 +97,12 @@ def scratch_name(backup_id: str) -> str:
     return f"reconciler_verify_{backup_id[:15].lower()}_{secrets.token_hex(3)}"
 
 
-def full_verify(s3: S3, manifest: Manifest, server_url: str) -> Verification:
-    """Restore into a throwaway database on `server_url`'s server, count rows, amcheck, drop it."""
+def full_verify(s3: S3, manifest: Manifest, server_url: str, where: str | None = None) -> Verification:
+    """Restore into a throwaway database on `server_url`'s server, count rows, amcheck, drop it.
+
+    `where` describes that server in the recorded message (default: its host and port).
+    """
+    where = where or f"a scratch database on {postgres.describe_url(server_url).rsplit('/', 1)[0]}"
     started = time.monotonic()
     what = f"backup {manifest.backup_id}"
     name = scratch_name(manifest.backup_id)
@@ -117,7 +125,7 @@ def full_verify(s3: S3, manifest: Manifest, server_url: str) -> Verification:
             check = postgres.amcheck(scratch_url)
             indexes = check.indexes_checked if check.available else None
             message = (
-                f"restored; {len(counts)} row counts match; "
+                f"restored into {where}; {len(counts)} row counts match; "
                 + (f"amcheck passed on {indexes} indexes" if indexes is not None else "amcheck not available")
                 if not mismatches
                 else f"{what}: " + "; ".join(mismatches)
@@ -158,12 +166,35 @@ def record_verification(s3: S3, manifest: Manifest, verification: Verification) 
     return key
 
 
+@contextmanager
+def scratch_server(manifest: Manifest, server_url: str | None) -> Iterator[tuple[str, str | None]]:
+    """(server URL, description) for a full verification's scratch database: `server_url` when given, else a
+    throwaway cluster of the newest installed PostgreSQL, which must be at least the backup's server major."""
+    if server_url:
+        yield server_url, None
+        return
+    major = manifest.server_version_num // 10000
+    try:
+        cluster = pgcluster.PostgresCluster(min_major=major).start()
+    except PermanentError as e:
+        raise PermanentError(
+            f"backup {manifest.backup_id} (PostgreSQL {major}) cannot be test-restored here: {e}; or give a server"
+            " for the scratch database (--scratch-url URL or $SCRATCH_DATABASE_URL)"
+        ) from e
+    try:
+        yield cluster.url, f"a throwaway PostgreSQL {cluster.major} cluster"
+    finally:
+        cluster.stop()
+
+
 def run_verification(s3: S3, manifest: Manifest, level: Level, server_url: str | None = None) -> Verification:
-    """Verify at `level`, record the outcome, and raise VerificationFailed (naming the backup) if it failed."""
+    """Verify at `level`, record the outcome, and raise VerificationFailed (naming the backup) if it failed.
+
+    A full verification restores on `server_url`'s server, or without one on a throwaway local cluster.
+    """
     if level == "full":
-        if server_url is None:
-            raise ProviderError("a full verification needs a PostgreSQL server for the scratch database")
-        outcome = full_verify(s3, manifest, server_url)
+        with scratch_server(manifest, server_url) as (url, where):
+            outcome = full_verify(s3, manifest, url, where)
     else:
         outcome = cheap_verify(s3, manifest)
     record_verification(s3, manifest, outcome)

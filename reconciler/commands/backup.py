@@ -36,6 +36,10 @@ _format = click.option(
 )
 
 
+# The explicit opt-in to restore a full verification's scratch copy on the environment's own (live) server.
+LIVE_SERVER = "live"
+
+
 def _s3(endpoint_url: str | None) -> Any:
     from reconciler.providers.s3 import S3
 
@@ -137,10 +141,12 @@ def list_(environments: tuple[str, ...], path: Path, endpoint_url: str | None, o
 @click.option(
     "--scratch-url",
     envvar="SCRATCH_DATABASE_URL",
-    metavar="URL",
+    metavar="URL|live",
     default=None,
-    help="Server for the scratch database of a full verification (default: $SCRATCH_DATABASE_URL, else the"
-    " environment's own database server; the scratch database is dropped afterwards).",
+    help="Server for the scratch database of a full verification (default: $SCRATCH_DATABASE_URL, else a"
+    " throwaway cluster started from the installed PostgreSQL server binaries, of at least the backup's major"
+    " version). `live` opts in to the environment's own database server. The scratch database is dropped"
+    " afterwards.",
 )
 def verify(
     backup_id: str | None,
@@ -162,12 +168,12 @@ def verify(
     results = []
     for target in targets:
         server = scratch_url
-        if level == "full" and not server:
+        if level == "full" and server == LIVE_SERVER:
             server = operations.with_live_database(target).database_url
             if not server:
                 raise UsageError(
-                    "a full verification needs a server for its scratch database: pass --scratch-url (or set"
-                    " $SCRATCH_DATABASE_URL), or set the environment's database secret"
+                    f"--scratch-url {LIVE_SERVER} puts the scratch database on {target.environment}'s own database"
+                    " server, but its database secret is not set"
                 )
         record = operations.verify(s3, target, backup_id, level, server)  # type: ignore[arg-type]
         last = record.last_verification

@@ -181,3 +181,24 @@ def test_a_missing_dump_fails_verification_naming_the_backup(moto_bucket: S3Buck
     with pytest.raises(VerificationFailed, match=f"backup {manifest.backup_id}: the dump object .* is missing"):
         run_verification(moto_bucket.s3, manifest, "cheap")
     assert not list_backups(moto_bucket.s3, moto_bucket.name, "prod/").backups[0].verified
+
+
+def test_a_full_verification_needs_a_local_server_at_least_the_backups_major(moto_bucket: S3Bucket) -> None:
+    from reconciler.backup.verify import run_verification
+    from reconciler.providers.pgcluster import installed_servers
+
+    newer = max(installed_servers(), default=15) + 1
+    manifest = plant(moto_bucket, datetime.now(UTC) - timedelta(hours=1), verified=None)
+    manifest = manifest.model_copy(update={"server_version_num": newer * 10000 + 2})
+    with pytest.raises(PermanentError) as caught:
+        run_verification(moto_bucket.s3, manifest, "full")
+    assert str(caught.value).startswith(
+        f"backup {manifest.backup_id} (PostgreSQL {newer}) cannot be test-restored here: no installed PostgreSQL"
+        f" server is major {newer} or newer (installed: "
+    )
+    assert str(caught.value).endswith(
+        f"install postgresql-{newer} (or newer) for the throwaway cluster; or give a server for the scratch database"
+        " (--scratch-url URL or $SCRATCH_DATABASE_URL)"
+    )
+    # An environment problem, not a verdict on the backup: nothing is recorded.
+    assert list_backups(moto_bucket.s3, moto_bucket.name, "prod/").backups[0].last_verification is None

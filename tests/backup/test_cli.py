@@ -56,6 +56,7 @@ def test_run_list_verify_prune_restore(
     postgres_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli = Cli(capsys, desired(tmp_path, seaweed_bucket.name, retention="{keep_last: 1}"))
 
@@ -80,16 +81,27 @@ def test_run_list_verify_prune_restore(
     assert [b["id"] for b in listing["backups"]] == [second, first]
     assert listing["backups"][0]["compression"] == "gzip:1"
 
+    server = postgres.describe_url(postgres_url).rsplit("/", 1)[0]
     code, out, _ = cli("verify", "--level", "full", "--scratch-url", postgres_url)
     assert code == 0
-    assert out.startswith(f"staging: backup {second} verified (full): restored; 3 row counts match; amcheck")
+    assert out.startswith(
+        f"staging: backup {second} verified (full): restored into a scratch database on {server}; 3 row counts"
+        " match; amcheck"
+    )
+    # `live` is the explicit opt-in to the environment's own server (the scratch database is dropped after).
+    code, out, _ = cli("verify", "--scratch-url", "live")
+    assert code == 0 and f"restored into a scratch database on {server}; 3 row counts match" in out
+    assert not [d for d in _databases(postgres_url) if d.startswith("reconciler_verify_")]
 
-    # Without --scratch-url the scratch database goes on the environment's own server (and is dropped after).
-    code, out, _ = cli("verify", "--format", "json")
-    assert code == 0
+    # By default a throwaway cluster holds the scratch database: the live server is not needed at all.
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres:{PLANTED}@127.0.0.1:1/nowhere")
+    code, out, err = cli("verify", "--format", "json")
+    assert (code, err) == (0, "")
     verified = json.loads(out)["verified"][0]
     assert verified["id"] == second and verified["last_verification"]["level"] == "full"
+    assert verified["last_verification"]["message"].startswith("restored into a throwaway PostgreSQL ")
     assert verified["last_full_verification_at"] == verified["last_verification"]["checked_at"]
+    monkeypatch.setenv("DATABASE_URL", live)
 
     code, out, _ = cli("prune")
     assert code == 0
@@ -146,16 +158,21 @@ def test_an_unreachable_database_fails_with_one_clear_line(
     assert len(err.strip().splitlines()) == 1 and PLANTED not in err
 
 
-def test_a_full_verification_without_any_server_says_what_it_needs(
+def test_a_full_verification_on_the_live_server_needs_its_secret(
     seaweed_bucket: S3Bucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(capsys, desired(tmp_path, seaweed_bucket.name))
-    code, _, err = cli("verify")
+    code, _, err = cli("verify", "--scratch-url", "live")
     assert code == 1
     assert err == (
-        "error: a full verification needs a server for its scratch database: pass --scratch-url (or set"
-        " $SCRATCH_DATABASE_URL), or set the environment's database secret\n"
+        "error: --scratch-url live puts the scratch database on staging's own database server, but its database"
+        " secret is not set\n"
     )
+
+
+def _databases(url: str) -> list[str]:
+    with postgres.connect(url) as conn:
+        return [str(r[0]) for r in conn.execute("select datname from pg_database").fetchall()]
 
 
 def test_missing_database_secret_is_named_not_guessed(
