@@ -210,3 +210,42 @@ def test_zizmor_finds_nothing() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings to report" in done.stdout
+
+
+def _run_step(name: str, step_name: str, env: dict[str, str], tmp_path: Path) -> list[str]:
+    """Run a workflow step's script with bash against a stand-in `.venv/bin/reconciler`; return the argv it got."""
+    (step,) = [s for s in steps(name) if s.get("name") == step_name]
+    stub = tmp_path / ".venv" / "bin" / "reconciler"
+    stub.parent.mkdir(parents=True, exist_ok=True)
+    stub.write_text('#!/bin/bash\nprintf "%s\\n" "$@" > "$ARGV_OUT"\n')
+    stub.chmod(0o755)
+    out = tmp_path / "argv"
+    subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "ARGV_OUT": str(out), **env},
+        check=True,
+    )
+    return out.read_text().splitlines()
+
+
+@pytest.mark.parametrize("backup", ["", "scheduled-20261127T031500Z"])
+def test_restore_names_its_target_by_variable_and_gives_the_live_url_to_compare(backup: str, tmp_path: Path) -> None:
+    (step,) = [s for s in steps("restore") if s.get("name") == "restore into a new database"]
+    assert step["env"]["RESTORE_DATABASE_URL"] == "${{ secrets.RESTORE_DATABASE_URL }}"
+    assert step["env"]["DATABASE_URL"] == "${{ secrets.DATABASE_URL }}"
+    secret = "postgresql://u:PLANTED-restore-pw@db.example/app"
+    env = {"RESTORE_DATABASE_URL": secret, "ENVIRONMENT": "staging", "BACKUP": backup}
+    argv = _run_step("restore", "restore into a new database", env, tmp_path)
+    assert argv == ["backup", "restore", *([backup] if backup else []), "--environment", "staging", "--to",
+                    "env:RESTORE_DATABASE_URL"]  # fmt: skip
+    assert all("PLANTED" not in a for a in argv)
+
+
+def test_the_weekly_restore_test_never_gets_the_live_database(tmp_path: Path) -> None:
+    (step,) = [s for s in steps("backup") if s.get("name") == "restore test"]
+    assert "DATABASE_URL" not in step["env"]
+    assert step["env"]["SCRATCH_DATABASE_URL"] == "${{ secrets.SCRATCH_DATABASE_URL }}"
+    argv = _run_step("backup", "restore test", {"ENVIRONMENT": "production"}, tmp_path)
+    assert argv == ["backup", "verify", "--environment", "production", "--level", "full"]
+    assert "live" not in argv
