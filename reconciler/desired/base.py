@@ -12,9 +12,13 @@ KEY = "<key>"
 
 
 class Model(BaseModel):
-    """Frozen, strict (YAML already gives real types), unknown keys refused, YAML names (aliases) accepted."""
+    """Frozen, strict (YAML already gives real types), unknown keys refused, YAML names (aliases) accepted.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+    Built on first use (defer_build): the first Environment validated builds the whole tree once, where building
+    every model at import also built each part's validator and serializer again inside every parent's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
