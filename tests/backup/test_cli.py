@@ -118,7 +118,8 @@ def test_run_list_verify_prune_restore(
 
     target = postgres.with_database(postgres_url, f"restored_{second[-4:]}")
     try:
-        code, out, err = cli("restore", "--to", target)
+        monkeypatch.setenv("RESTORE_DATABASE_URL", target)  # as the restore workflow passes it: by name
+        code, out, err = cli("restore", "--to", "env:RESTORE_DATABASE_URL")
         assert (code, err) == (0, "")
         assert f"staging: backup {second} restored into " in out
         assert out.endswith("row counts match the manifest (shop.orders 50, audit.events 25, public.tiny 3)\n")
@@ -132,6 +133,9 @@ def test_run_list_verify_prune_restore(
     code, _, err = cli("restore", "--to", live)
     assert code == 1
     assert err.startswith("error: refusing to restore into the live database 127.0.0.1:")
+    monkeypatch.setenv("RESTORE_DATABASE_URL", live)
+    code, _, err = cli("restore", "--to", "env:RESTORE_DATABASE_URL")
+    assert code == 1 and err.startswith("error: refusing to restore into the live database 127.0.0.1:")
     code, _, err = cli("restore", "--to", live, "--overwrite-live")
     assert code == 1 and "refusing to restore into the live database" in err
     with postgres.connect(live) as conn:  # a change after the backup, which the confirmed restore undoes
