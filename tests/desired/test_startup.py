@@ -65,3 +65,29 @@ def test_validate_freezes_the_collector_only_at_exit() -> None:
         "print('while running, frozen:', gc.get_freeze_count() > 0, gc.isenabled())\n"
     )
     assert fresh(code) == ["while running, frozen: False True", "at exit, frozen: True"]
+
+
+def test_validate_leaves_the_collector_as_it_found_it() -> None:
+    # A cycle alive when validate runs (the collector is off until then) is still collectable after it; the
+    # collector's switch is restored; someone else's frozen objects stay frozen.
+    code = (
+        "import contextlib, gc, io, weakref\n"
+        "from reconciler.cli import main\n"
+        "class Node: pass\n"
+        "def run():\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main(['validate', 'desired-state']) == 0\n"
+        "gc.disable()\n"
+        "node = Node(); node.me = node; alive = weakref.ref(node); del node\n"
+        "run()\n"
+        "print(gc.isenabled(), gc.get_freeze_count(), alive() is not None)\n"
+        "gc.collect()\n"
+        "print('cycle collected:', alive() is None)\n"
+        "gc.enable()\n"
+        "run()\n"
+        "print('enabled:', gc.isenabled())\n"
+        "gc.freeze(); frozen = gc.get_freeze_count()\n"
+        "run()\n"
+        "print('still frozen:', gc.get_freeze_count() == frozen)\n"
+    )
+    assert fresh(code) == ["False 0 True", "cycle collected: True", "enabled: True", "still frozen: True"]
