@@ -4,9 +4,9 @@ Each run is a fresh process (the cold start is the point), with the bytecode cac
 on any machine (the set-up compiles it, as scripts/bootstrap does). The commands are run in turn, round after round,
 so that the machine's load, which others share, weighs on each of them alike. Printed from this one run:
 - wall and CPU medians of a bare interpreter, of importing click + yaml + pydantic, of the same plus one trivial
-  pydantic model (pydantic imports much of itself only when the first model is built; plugin discovery and the
-  exit's garbage collection set aside as validate does: this is the floor that any click + yaml + pydantic
-  program pays), and of `reconciler validate`, with the ratios between them;
+  pydantic model (pydantic imports much of itself only when the first model is built), taking the shortcuts
+  validate takes (no plugin discovery, no garbage collection while loading or at exit): the floor that any
+  click + yaml + pydantic program pays; and of `reconciler validate`, with the ratios between them;
 - inside one process, where the time goes (each phase's share of the whole);
 - the heavy libraries (and slow standard modules) that validate does not import, checked in the real command.
 On a loaded machine wall time swells with the queue for the CPU; the CPU medians and the ratios hold up better.
@@ -35,42 +35,48 @@ SLOW_STANDARD = ("importlib.metadata", "email", "socket")
 
 LIBRARIES = "import click, yaml\nfrom pydantic import BaseModel"
 FIRST_MODEL = "\nfrom pydantic import Field\nclass First(BaseModel):\n    x: int = Field(1, ge=1)"
-# reconciler.desired's package module only sets pydantic's plugin discovery aside, and gc.freeze at exit skips
-# the exit's garbage collection, as validate does (any program could): the floor is what none can avoid.
-AS_VALIDATE = "\nimport atexit, gc, reconciler.desired\natexit.register(gc.freeze)"
+# The floor: what no click + yaml + pydantic program can avoid. It takes every shortcut validate takes (any
+# program could): reconciler.desired's package module sets pydantic's plugin discovery aside, the garbage
+# collector is off while the libraries load, and gc.freeze at exit skips the exit's collection.
+AS_VALIDATE = "import atexit, gc, reconciler.desired\ngc.disable()\natexit.register(gc.freeze)\n"
 COMMANDS = {
     "python -c pass": [PYTHON, "-c", "pass"],
     "click + yaml + pydantic imported": [PYTHON, "-c", LIBRARIES],
-    "  + one trivial pydantic model": [PYTHON, "-c", LIBRARIES + AS_VALIDATE + FIRST_MODEL],
+    "  + one trivial pydantic model": [PYTHON, "-c", AS_VALIDATE + LIBRARIES + FIRST_MODEL],
     "reconciler validate": [str(ROOT / ".venv" / "bin" / "reconciler"), "validate", EXAMPLE],
 }
-# Where the time of one validate goes, inside one fresh process, in the order the command meets each part; the
-# last part is the command itself (its models already imported): read, validate, summarise, print. The process
-# prints the clock when it is done, so that the parent can tell how long the interpreter took to exit.
+# Where the time of one validate goes, inside one fresh process, in the order the command meets each part and with
+# the garbage collector paused where validate pauses it; the last part is the command itself (its models already
+# imported): read, validate, summarise, print. The process prints the clock when it is done, so that the parent
+# can tell how long the interpreter took to exit.
 PHASES = f"""
 import time
 start = time.perf_counter()
-import click, yaml
-from pydantic import BaseModel
-libraries = time.perf_counter()
+import click
 import reconciler.cli, reconciler.commands.validate, reconciler.desired
 cli = time.perf_counter()
+import gc
+gc.disable()
+import yaml
+from pydantic import BaseModel
+libraries = time.perf_counter()
 {FIRST_MODEL}
 first_model = time.perf_counter()
 import reconciler.desired.load, reconciler.desired.summary
 models = time.perf_counter()
+gc.freeze(); gc.unfreeze(); gc.enable()
 import contextlib, io
 with contextlib.redirect_stdout(io.StringIO()):
     assert reconciler.cli.main(["validate", {EXAMPLE!r}]) == 0
 done = time.perf_counter()
-print(libraries - start, cli - libraries, first_model - cli, models - first_model, done - models, time.time())
+print(cli - start, libraries - cli, first_model - libraries, models - first_model, done - models, time.time())
 """
 PHASE_NAMES = (
-    "click, yaml, pydantic imports",
-    "our CLI modules",
+    "click (first to need shared modules) + our CLI",
+    "yaml and pydantic imports",
     "pydantic's own lazy imports (first model)",
     "our desired-state modules and models",
-    "the command: read, validate, summarise 2 files",
+    "the command: build validators, read, check, print",
     "interpreter exit",
 )
 PROBE = f"""
