@@ -6,24 +6,12 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.options import desired_option, environments_option
+
 
 @click.command()
-@click.option(
-    "--environment",
-    "-e",
-    "environments",
-    multiple=True,
-    metavar="NAME",
-    help="Check only this environment (repeatable). Default: all.",
-)
-@click.option(
-    "--desired",
-    "path",
-    type=click.Path(path_type=Path),
-    default=Path("desired-state"),
-    show_default=True,
-    help="Desired-state directory or file.",
-)
+@environments_option("Check only this environment (repeatable). Default: all.")
+@desired_option()
 def drift(environments: tuple[str, ...], path: Path) -> int:
     """Find fields whose live value differs from git and handle each by its drift policy.
 

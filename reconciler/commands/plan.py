@@ -8,16 +8,11 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.options import desired_option, environments_option
+
 
 @click.command()
-@click.option(
-    "--environment",
-    "-e",
-    "environments",
-    multiple=True,
-    metavar="NAME",
-    help="Plan only this environment (repeatable). Default: all.",
-)
+@environments_option("Plan only this environment (repeatable). Default: all.")
 @click.option(
     "--format",
     "output",
@@ -31,14 +26,7 @@ import click
     is_flag=True,
     help="Exit 2 when there are changes (0 none, 1 error), like terraform plan.",
 )
-@click.option(
-    "--desired",
-    "path",
-    type=click.Path(path_type=Path),
-    default=Path("desired-state"),
-    show_default=True,
-    help="Desired-state directory or file.",
-)
+@desired_option()
 def plan(environments: tuple[str, ...], output: str, detailed_exitcode: bool, path: Path) -> int:
     """Compare git's desired state with what is live and show the changes, their gates and their risk.
 

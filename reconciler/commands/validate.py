@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.options import environments_option
 from reconciler.errors import InvalidInput
 
 
@@ -23,14 +24,7 @@ from reconciler.errors import InvalidInput
     show_default=True,
     help="Summary as readable text, or as JSON on stdout (problems too).",
 )
-@click.option(
-    "--environment",
-    "-e",
-    "environments",
-    multiple=True,
-    metavar="NAME",
-    help="Summarise only this environment (repeatable). Every file is still checked.",
-)
+@environments_option("Summarise only this environment (repeatable). Every file is still checked.")
 def validate(path: Path, output_format: str, environments: tuple[str, ...]) -> int:
     """Check the desired state and print a summary of each environment.
 
