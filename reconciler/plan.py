@@ -43,7 +43,6 @@ from reconciler.plan_types import (
 )
 
 
-# The order every environment's pipeline runs in; a change lists the subset it needs, in this order.
 def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     """The plan for every desired environment that was observed. Pure and deterministic."""
     environments = []
