@@ -63,6 +63,7 @@ def take_backup(
     size_hint = info.size_bytes
     with postgres.exported_snapshot(database_url, count_largest) as snapshot:
         stream = pgdump.DumpStream(database_url, snapshot=snapshot.snapshot_id, compression=compression)
+        s3.prepare()  # the S3 client is built while the dump starts: its first part is a second away
         try:
             uploaded = s3.upload_stream(
                 destination.bucket,
@@ -76,6 +77,11 @@ def take_backup(
             )
         except BaseException:
             stream.kill()
+            raise
+        try:
+            counts = dict(snapshot.row_counts)  # read beside the dump, in its snapshot
+        except BaseException:
+            _discard(s3, destination.bucket, key)
             raise
     finished = datetime.now(UTC)
     if uploaded.size != stream.size:
@@ -109,7 +115,7 @@ def take_backup(
         snapshot_id=snapshot.snapshot_id,
         wal_lsn=snapshot.wal_lsn,
         snapshot_time=snapshot.taken_at.astimezone(UTC),
-        row_counts=dict(snapshot.row_counts),
+        row_counts=counts,
         started_at=started,
         finished_at=finished,
     )

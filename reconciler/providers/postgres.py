@@ -7,7 +7,9 @@ Connection strings hold passwords, so they never appear in messages; `describe_u
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,12 +38,21 @@ class ServerInfo:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An exported snapshot held open by a transaction, plus what was read inside it."""
+    """An exported snapshot held open by a transaction, plus what is read inside it.
+
+    The exact row counts are read by a thread in the exporting transaction while the dump runs (a full scan of the
+    largest tables before the dump would delay its start); `row_counts` waits for them.
+    """
 
     snapshot_id: str
     wal_lsn: str
     taken_at: datetime
-    row_counts: tuple[tuple[str, int], ...]  # ("schema.table", exact count) of the largest tables
+    counting: Future[tuple[tuple[str, int], ...]]
+
+    @property
+    def row_counts(self) -> tuple[tuple[str, int], ...]:
+        """("schema.table", exact count) of the largest tables; raises what the counting raised."""
+        return self.counting.result()
 
 
 @dataclass(frozen=True)
@@ -174,7 +185,8 @@ def exported_snapshot(url: str, count_largest: int = 10) -> Iterator[Snapshot]:
     """Hold a REPEATABLE READ transaction with an exported snapshot for `pg_dump --snapshot` to share.
 
     Inside the same snapshot: the WAL position and exact row counts of the `count_largest` largest tables, so what
-    the manifest says matches the dump's content exactly. The transaction stays open until the block exits.
+    the manifest says matches the dump's content exactly. The counts are read by a thread of their own while the
+    caller starts the dump. The transaction stays open until the block exits.
     """
     psycopg = _psycopg()
     with connect(url, autocommit=False) as conn:
@@ -186,13 +198,33 @@ def exported_snapshot(url: str, count_largest: int = 10) -> Iterator[Snapshot]:
                 " case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end::text,"
                 " clock_timestamp()"
             ).fetchone()
-            tables = [(r[0], r[1]) for r in conn.execute(_LARGEST_TABLES, (count_largest,)).fetchall()]
-            counts = _count_rows(conn, tables)
         except psycopg.Error as e:
             raise _translate(e, url, "exporting a snapshot") from e
+        counting: Future[tuple[tuple[str, int], ...]] = Future()
+
+        def count() -> None:
+            # The only user of `conn` until it is joined below.
+            try:
+                tables = [(r[0], r[1]) for r in conn.execute(_LARGEST_TABLES, (count_largest,)).fetchall()]
+                counting.set_result(_count_rows(conn, tables))
+            except psycopg.Error as e:
+                counting.set_exception(_translate(e, url, "counting rows in the snapshot"))
+            except BaseException as e:
+                counting.set_exception(e)
+
+        counter = threading.Thread(target=count, name="snapshot-row-counts", daemon=True)
+        counter.start()
         try:
-            yield Snapshot(snapshot_id=row[0], wal_lsn=row[1], taken_at=row[2], row_counts=counts)
+            yield Snapshot(snapshot_id=row[0], wal_lsn=row[1], taken_at=row[2], counting=counting)
+        except BaseException:
+            if counter.is_alive():
+                try:
+                    conn.cancel_safe(timeout=5)  # the dump failed: no need to finish a full scan
+                except psycopg.Error:
+                    pass  # the join below then just waits
+            raise
         finally:
+            counter.join()
             try:
                 conn.rollback()
             except psycopg.Error:

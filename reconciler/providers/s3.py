@@ -19,6 +19,8 @@ MIB = 1 << 20
 MIN_PART = 5 * MIB
 MAX_PARTS = 10_000
 DEFAULT_PART = 16 * MIB
+# How much of the next part must arrive before the previous one is sent (proof that it was not the last).
+PEEK = MIB
 _LIFECYCLE_RULE_ID = "reconciler-abort-incomplete-multipart-uploads"
 
 
@@ -235,27 +237,60 @@ class S3:
     ) -> None:
         import os
 
-        import boto3
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError
-
-        endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        config = Config(
-            retries={"max_attempts": max_attempts, "mode": "standard"},
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            # S3-compatible servers on a bare host:port do not do virtual-hosted buckets.
-            s3={"addressing_style": "path"} if endpoint else {},
-            max_pool_connections=16,
-        )
-        self.endpoint_url = endpoint
+        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        # A session of its own: boto3's default session caches the first credentials it finds for the process.
-        session = boto3.session.Session()
+        self._settings = (region, max_attempts, connect_timeout, read_timeout)
+        self._made: Any = None
+        self._failed: BaseException | None = None
+        self._ready = threading.Event()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Start building the boto3 client in a thread (idempotent); the first use waits for it.
+
+        Importing boto3 and building a client takes ~0.6 s of CPU: a backup calls this once pg_dump runs, so the
+        work overlaps the dump instead of delaying its start (both imports would hold the same GIL).
+        """
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._build, args=self._settings, name="s3-client", daemon=True).start()
+
+    def _build(self, region: str, max_attempts: int, connect_timeout: float, read_timeout: float) -> None:
         try:
-            self._client: Any = session.client("s3", endpoint_url=endpoint, region_name=region, config=config)
-        except BotoCoreError as e:  # half-set credentials fail here, before any request
-            raise translate(e, "client", endpoint=endpoint) from e
+            import boto3
+            from botocore.config import Config
+            from botocore.exceptions import BotoCoreError
+
+            config = Config(
+                retries={"max_attempts": max_attempts, "mode": "standard"},
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                # S3-compatible servers on a bare host:port do not do virtual-hosted buckets.
+                s3={"addressing_style": "path"} if self.endpoint_url else {},
+                max_pool_connections=16,
+            )
+            # A session of its own: boto3's default session caches the first credentials it finds for the process.
+            session = boto3.session.Session()
+            try:
+                self._made = session.client("s3", endpoint_url=self.endpoint_url, region_name=region, config=config)
+            except BotoCoreError as e:  # half-set credentials fail here, before any request
+                raise translate(e, "client", endpoint=self.endpoint_url) from e
+        except BaseException as e:
+            self._failed = e
+        finally:
+            self._ready.set()
+
+    @property
+    def _client(self) -> Any:
+        """The boto3 client, once built; raises what building it raised (e.g. CredentialsRejected)."""
+        self.prepare()
+        self._ready.wait()
+        if self._failed is not None:
+            raise self._failed
+        return self._made
 
     def _call(self, action: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -444,15 +479,17 @@ class S3:
 
         The stream's final empty read is its promise that it is complete (see `pgdump.DumpStream`), so the last
         part is only sent after it; any exception from the stream or from S3 aborts the multipart upload, and
-        no object is left behind. A stream shorter than one part becomes a single PUT.
+        no object is left behind. A part goes as soon as the first bytes after it arrive (they prove it is not the
+        last), so at the end of the stream only the final part is still to send. A stream shorter than one part
+        becomes a single PUT.
         """
         if part_size < MIN_PART:
             raise PermanentError(f"part size {part_size} is below S3's 5 MiB minimum")
         extra: dict[str, Any] = {**encryption.put_args(), **(lock.put_args() if lock else {})}
         first = stream.read(part_size)
         # Always read again, even after a short read: only the stream's final empty read confirms it is complete.
-        following = stream.read(part_size)
-        if not following:
+        head = stream.read(min(part_size, PEEK))
+        if not head:
             # The stream ended within one part and its final read succeeded: a single PUT.
             r = self._call(
                 f"put {key}",
@@ -474,7 +511,7 @@ class S3:
         )
         upload = Upload(key, created["UploadId"], datetime.now())
         try:
-            return self._upload_parts(bucket, upload, stream, first, following, part_size, concurrency, on_part)
+            return self._upload_parts(bucket, upload, stream, first, head, part_size, concurrency, on_part)
         except BaseException:
             try:
                 self.abort_upload(bucket, upload)
@@ -488,7 +525,7 @@ class S3:
         upload: Upload,
         stream: Readable,
         first: bytes,
-        following: bytes,
+        head: bytes,
         part_size: int,
         concurrency: int,
         on_part: Callable[[int, int], None] | None,
@@ -520,9 +557,9 @@ class S3:
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
             try:
-                # A part is sent only once the read after it has returned: data (so it is not the last part) or
-                # the stream's confirmed end. A failed dump raises from that read, before its last part is sent.
-                pending, after = first, following
+                # A part is sent only once the read after it has returned: data (`head`, so it is not the last
+                # part) or the stream's confirmed end. A failed dump raises from that read, before its last part.
+                pending = first
                 while pending:
                     if len(futures) >= MAX_PARTS:
                         raise PermanentError(f"{upload.key}: more than {MAX_PARTS} parts; the part size is too small")
@@ -533,8 +570,11 @@ class S3:
                     total += len(pending)
                     if on_part:
                         on_part(len(futures), total)
-                    pending = after
-                    after = stream.read(part_size) if pending else b""
+                    if not head:
+                        break
+                    rest = stream.read(part_size - len(head)) if len(head) < part_size else b""
+                    pending = head + rest if rest else head
+                    head = stream.read(min(part_size, PEEK))
                 parts = [f.result() for f in futures]
             except BaseException:
                 for f in futures:

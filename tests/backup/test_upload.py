@@ -66,3 +66,19 @@ def test_parts_below_the_s3_minimum_are_refused(moto_bucket: S3Bucket) -> None:
         moto_bucket.s3.upload_stream(
             moto_bucket.name, "p/x", Stream(10, fail_at_end=False), part_size=MIB, encryption=Encryption()
         )
+
+
+def test_a_part_goes_once_the_first_bytes_after_it_arrive_not_the_whole_next_part(moto_bucket: S3Bucket) -> None:
+    stream = Stream(17 * MIB, fail_at_end=False)
+    handed_out_at_send: list[int] = []
+
+    def on_part(number: int, total: int) -> None:
+        handed_out_at_send.append(17 * MIB - stream.left)
+
+    result = moto_bucket.s3.upload_stream(
+        moto_bucket.name, "p/dump", stream, part_size=5 * MIB, encryption=Encryption(), on_part=on_part
+    )
+    assert result.parts == 4 and result.size == 17 * MIB
+    # Parts 1-3 went as soon as one more MiB proved they were not the last; the short last part after the end.
+    assert handed_out_at_send == [6 * MIB, 11 * MIB, 16 * MIB, 17 * MIB]
+    assert stream.final_reads == 1
