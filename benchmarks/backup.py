@@ -232,11 +232,10 @@ def main() -> int:
         + ", ".join(f"{d + u:.2f}" for d, u, _ in two_step_runs)
     )
     print(f"peak RSS, reconciler process       {rss_mib:10.1f} MiB (target < 200)")
-    before = (manifest.snapshot_time - manifest.started_at).total_seconds()
     window = (manifest.finished_at - manifest.started_at).total_seconds()
     print(
-        f"best streamed run's phases         {before:10.2f} s before pg_dump starts (version, size, snapshot),"
-        f" {window - before:.2f} s dump + upload, {streamed['seconds'] - window:.2f} s client set-up and manifest"
+        f"best streamed run's phases         {window:10.2f} s snapshot + dump + upload,"
+        f" {streamed['seconds'] - window:.2f} s before (server version and size, tool versions) and after (manifest)"
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPUs, load average {load} at the end (other processes share these CPUs)")
