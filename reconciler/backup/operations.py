@@ -4,6 +4,7 @@ prune and restore. The click layer (`reconciler.commands.backup`) only parses op
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from reconciler.backup.take import Destination, take_backup
 from reconciler.backup.verify import run_verification
 from reconciler.desired.backups import Backups
 from reconciler.desired.model import DesiredState, Environment
-from reconciler.errors import PermanentError, ReconcilerError
+from reconciler.errors import PermanentError, ProviderError, ReconcilerError
 from reconciler.providers import pgdump
 from reconciler.providers.s3 import S3, AccessDenied, Encryption
 
@@ -82,24 +83,38 @@ def run_backup(
     git_commit: str | None,
     target_version: str | None,
 ) -> Manifest:
-    """Ensure the abort-incomplete-uploads lifecycle rule, then take and cheaply verify one backup."""
+    """Take and cheaply verify one backup, and make sure of the abort-incomplete-uploads lifecycle rule.
+
+    The rule is checked after the dump, not before: its first S3 request would wait for the S3 client that is
+    otherwise built while pg_dump starts. A rule added afterwards still covers uploads begun before it.
+    """
     if target.database_url is None:
         raise PermanentError(f"environment {target.environment} has no database to back up")
     dest = destination(target.policy)
     try:
-        s3.ensure_abort_incomplete_uploads(dest.bucket)
+        manifest = take_backup(
+            s3,
+            target.database_url,
+            dest,
+            environment=target.environment,
+            kind=kind,  # type: ignore[arg-type]
+            compression=pgdump.parse_compression(compression),
+            git_commit=git_commit,
+            target_version=target_version,
+        )
+    except BaseException:
+        with contextlib.suppress(ProviderError):  # the backup's own failure is the one to report
+            _ensure_abort_rule(s3, dest.bucket)
+        raise
+    _ensure_abort_rule(s3, dest.bucket)
+    return manifest
+
+
+def _ensure_abort_rule(s3: S3, bucket: str) -> None:
+    try:
+        s3.ensure_abort_incomplete_uploads(bucket)
     except AccessDenied:
         pass  # a write-only backup role may not manage lifecycle; the prune role aborts stale uploads instead
-    return take_backup(
-        s3,
-        target.database_url,
-        dest,
-        environment=target.environment,
-        kind=kind,  # type: ignore[arg-type]
-        compression=pgdump.parse_compression(compression),
-        git_commit=git_commit,
-        target_version=target_version,
-    )
 
 
 def pre_deploy_backup(

@@ -279,3 +279,24 @@ def test_a_full_verification_of_a_corrupt_backup_fails_and_leaves_no_scratch_dat
         mine = f"reconciler_verify_{manifest.backup_id[:15].lower()}%"
         scratch = conn.execute("select datname from pg_database where datname like %s", (mine,)).fetchall()
     assert scratch == []
+
+
+def test_a_failed_backup_still_leaves_the_rule_that_aborts_incomplete_uploads(seaweed_bucket: S3Bucket) -> None:
+    from reconciler.backup.operations import Target, run_backup
+    from reconciler.desired.backups import Backups
+
+    policy = Backups.model_validate(
+        {"bucket": seaweed_bucket.name, "prefix": "prod/", "schedule": "0 3 * * *", "retention": {"keep_last": 3}}
+    )
+    nowhere = "postgresql://postgres@127.0.0.1:1/nowhere"
+    with pytest.raises(TemporaryError, match="^PostgreSQL 127.0.0.1:1/nowhere: connect failed"):
+        run_backup(
+            seaweed_bucket.s3,
+            Target("production", policy, nowhere),
+            kind="manual",
+            compression=None,
+            git_commit=None,
+            target_version=None,
+        )
+    rules = seaweed_bucket.s3.lifecycle_rules(seaweed_bucket.name)
+    assert [r["ID"] for r in rules] == ["reconciler-abort-incomplete-multipart-uploads"]
