@@ -9,22 +9,12 @@ from typing import Any
 
 import click
 
-_environment = click.option(
-    "--environment",
-    "-e",
-    "environments",
-    multiple=True,
-    metavar="NAME",
-    help="Work on this environment (repeatable). Default: every environment with a backups policy.",
+from reconciler.commands.options import desired_option, environments_option
+
+_environment = environments_option(
+    "Work on this environment (repeatable). Default: every environment with a backups policy."
 )
-_desired = click.option(
-    "--desired",
-    "path",
-    type=click.Path(path_type=Path),
-    default=Path("desired-state"),
-    show_default=True,
-    help="Desired-state directory or file.",
-)
+_desired = desired_option()
 _endpoint = click.option(
     "--endpoint-url",
     metavar="URL",
