@@ -9,6 +9,7 @@ import pytest
 from reconciler.desired.load import load_desired_state
 from reconciler.errors import InvalidInput
 from tests.desired.cases import MINIMAL, write
+from tests.planted import AWS_ACCESS_KEY, GITHUB_TOKEN, SLACK_TOKEN
 
 HEAD = "environment: production\nrailway: {project: fixia, environment: production}\n"
 BACKUPS = (
@@ -161,7 +162,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ),
     (
         "a literal GitHub token in a variable",
-        HEAD + API + "    variables: {values: {GH_TOKEN: ghp_16C7e42F292c6912E7710c838347Ae178B4a}}\n",
+        HEAD + API + f"    variables: {{values: {{GH_TOKEN: {GITHUB_TOKEN}}}}}\n",
         [
             "7:36: this looks like a credential (GitHub token): secrets must not be written in the desired state; "
             "remove it (rotate it if it was real) and reference it by name instead, e.g. {env: NAME}"
@@ -178,7 +179,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ),
     (
         "a literal Slack token in a smoke header",
-        HEAD + API + "    smoke: [{name: s, path: /, headers: {Authorization: xoxb-2385960-24859-JDAvTn3qB4}}]\n",
+        HEAD + API + f"    smoke: [{{name: s, path: /, headers: {{Authorization: {SLACK_TOKEN}}}}}]\n",
         [
             "7:57: this looks like a credential (Slack token): secrets must not be written in the desired state; "
             "remove it (rotate it if it was real) and reference it by name instead, e.g. {env: NAME}"
@@ -186,7 +187,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ),
     (
         "a literal AWS key in a smoke body",
-        HEAD + API + "    smoke: [{name: s, path: /, json: {key: AKIAIOSFODNN7EXAMPLE}}]\n",
+        HEAD + API + f"    smoke: [{{name: s, path: /, json: {{key: {AWS_ACCESS_KEY}}}}}]\n",
         [
             "7:44: this looks like a credential (AWS access key): secrets must not be written in the desired state; "
             "remove it (rotate it if it was real) and reference it by name instead, e.g. {env: NAME}"
@@ -312,7 +313,7 @@ def test_invalid_document_reports_exact_positions_and_messages(
     assert [str(problem) for problem in raised.value.problems] == [f"{path}:{line}" for line in expected]
 
 
-SECRETS = ["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "s3cr3t-pw", "xoxb-2385960-24859-JDAvTn3qB4"]
+SECRETS = [GITHUB_TOKEN, "s3cr3t-pw", SLACK_TOKEN]
 
 
 @pytest.mark.parametrize("name", [name for name, _, _ in CASES if "literal" in name])
@@ -321,7 +322,7 @@ def test_literal_secrets_are_never_echoed(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         load_desired_state(write(tmp_path, "production.yaml", text))
     output = str(raised.value)
-    assert all(secret not in output for secret in [*SECRETS, "AKIAIOSFODNN7EXAMPLE", "T0Zx9Qp3LmN8vR2kW7yB4cJ6"])
+    assert all(secret not in output for secret in [*SECRETS, AWS_ACCESS_KEY, "T0Zx9Qp3LmN8vR2kW7yB4cJ6"])
 
 
 STAGING = MINIMAL.replace("production", "staging")

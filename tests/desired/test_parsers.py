@@ -11,6 +11,7 @@ from reconciler.desired.durations import format_duration, parse_duration
 from reconciler.desired.model import DeployWindow, DriftPolicy, Service
 from reconciler.desired.secrets import SecretRef, credential_kind
 from reconciler.desired.windows import parse_dates, parse_weekly
+from tests.planted import AWS_ACCESS_KEY, GITHUB_TOKEN, PRIVATE_KEY_HEADER, SLACK_TOKEN
 
 
 @pytest.mark.parametrize(
@@ -87,13 +88,13 @@ def test_deploy_window_is_open_only_inside_allow_and_outside_deny() -> None:
 @pytest.mark.parametrize(
     ("value", "kind"),
     [
-        ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", "GitHub token"),
+        (GITHUB_TOKEN, "GitHub token"),
         ("github_pat_11ABCDEFG0123456789_abcdefghijkl", "GitHub token"),
-        ("xoxb-2385960-24859-JDAvTn3qB4", "Slack token"),
-        ("AKIAIOSFODNN7EXAMPLE", "AWS access key"),
+        (SLACK_TOKEN, "Slack token"),
+        (AWS_ACCESS_KEY, "AWS access key"),
         ("postgresql://app:pw@db:5432/x", "URL with a password"),
         ("https://hooks.slack.com/services/T0/B0/xyz", "webhook URL"),
-        ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
+        (PRIVATE_KEY_HEADER, "private key"),
         (
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             "JSON Web Token",

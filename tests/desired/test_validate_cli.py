@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.cli import main
 from tests.desired.cases import MINIMAL, write
+from tests.planted import GITHUB_TOKEN
 
 STAGING = """\
 environment: staging
@@ -28,7 +29,7 @@ backups:
   retention: {keep_last: 3, keep_within: 2d}
 """
 PRODUCTION = MINIMAL + "promotion: {from: staging}\ndeploy_window: {allow: ['Mon-Fri 02:00-04:00']}\n"
-TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+TOKEN = GITHUB_TOKEN
 
 
 @pytest.fixture
