@@ -6,6 +6,7 @@ separately as incomplete so prune can clean it up.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -18,6 +19,7 @@ from reconciler.observed import BackupFact, BackupsFacts
 from reconciler.providers.s3 import S3
 
 _T = TypeVar("_T", Manifest, Verification)
+_READERS = 8  # concurrent GETs; the S3 client keeps 16 pooled connections
 
 
 @dataclass(frozen=True)
@@ -62,27 +64,39 @@ class Catalog:
 
 
 def list_backups(s3: S3, bucket: str, prefix: str) -> Catalog:
-    """Every backup under `prefix`, newest first, with its verification history (one GET per manifest/record)."""
+    """Every backup under `prefix`, newest first, with its verification history (one GET per manifest and record,
+    made concurrently)."""
     prefix = normalise_prefix(prefix)
     grouped: dict[str, list[str]] = {}
     for obj in s3.list_objects(bucket, prefix):
         parsed = split_key(prefix, obj.key)
         if parsed:
             grouped.setdefault(parsed[0], []).append(parsed[1])
+    incomplete = sorted(backup_id for backup_id, names in grouped.items() if "manifest.json" not in names)
+    # backup id -> its verification records' names, oldest first (the names start with a UTC stamp)
+    checks = {
+        backup_id: sorted(n for n in names if n.startswith("verify/") and n.endswith(".json"))
+        for backup_id, names in grouped.items()
+        if "manifest.json" in names
+    }
+    keys = [f"{prefix}{backup_id}/{n}" for backup_id, names in checks.items() for n in ["manifest.json", *names]]
+    bodies = _get_all(s3, bucket, keys)
     records = []
-    incomplete = []
-    for backup_id, names in grouped.items():
-        if "manifest.json" not in names:
-            incomplete.append(backup_id)
-            continue
-        manifest = _load(Manifest, s3.get(bucket, f"{prefix}{backup_id}/manifest.json"), f"{prefix}{backup_id}")
-        checks = sorted(n for n in names if n.startswith("verify/") and n.endswith(".json"))
-        verifications = tuple(
-            _load(Verification, s3.get(bucket, f"{prefix}{backup_id}/{n}"), f"{prefix}{backup_id}/{n}") for n in checks
-        )
+    for backup_id, names in checks.items():
+        where = f"{prefix}{backup_id}"
+        manifest = _load(Manifest, bodies[f"{where}/manifest.json"], where)
+        verifications = tuple(_load(Verification, bodies[f"{where}/{n}"], f"{where}/{n}") for n in names)
         records.append(BackupRecord(manifest, verifications))
     records.sort(key=lambda r: (r.taken_at, r.id), reverse=True)
-    return Catalog(tuple(records), tuple(sorted(incomplete)))
+    return Catalog(tuple(records), tuple(incomplete))
+
+
+def _get_all(s3: S3, bucket: str, keys: list[str]) -> dict[str, bytes]:
+    """Read every key at once: a plan waits on this, and one GET after another grows with the backups kept."""
+    if len(keys) <= 1:
+        return {key: s3.get(bucket, key) for key in keys}
+    with ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="s3-catalog") as pool:
+        return dict(zip(keys, pool.map(lambda key: s3.get(bucket, key), keys), strict=True))
 
 
 def _load(model: type[_T], body: bytes, where: str) -> _T:
