@@ -46,10 +46,7 @@ def get_label(ctx: Ctx) -> Response:
 
 
 def _issue(ctx: Ctx, repo: Repo) -> Issue:
-    item = repo.issues.get(ctx.number("issue_number"))
-    if item is None:
-        raise not_found()
-    return item
+    return ctx.find(repo.issues, "issue_number")
 
 
 def _names(value: Any, resource: str, field_name: str) -> list[str]:
@@ -183,10 +180,7 @@ def create_comment(ctx: Ctx) -> Response:
 
 
 def _comment(ctx: Ctx, repo: Repo) -> Comment:
-    found = repo.comments.get(ctx.number("comment_id"))
-    if found is None:
-        raise not_found()
-    return found
+    return ctx.find(repo.comments, "comment_id")
 
 
 @route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}")

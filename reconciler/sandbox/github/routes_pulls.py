@@ -11,7 +11,7 @@ from typing import Any
 from reconciler.sandbox.github import bodies
 from reconciler.sandbox.github.git import line_changes
 from reconciler.sandbox.github.routes_issues import edit_issue
-from reconciler.sandbox.github.routing import ApiError, Ctx, Response, invalid, not_found, paginate, route
+from reconciler.sandbox.github.routing import ApiError, Ctx, Response, invalid, paginate, route
 from reconciler.sandbox.github.state import Issue, Pull, Repo, now
 
 
@@ -86,10 +86,7 @@ def list_pulls(ctx: Ctx) -> Response:
 
 
 def _pull(ctx: Ctx, repo: Repo) -> Pull:
-    found = repo.pulls.get(ctx.number("pull_number"))
-    if found is None:
-        raise not_found()
-    return found
+    return ctx.find(repo.pulls, "pull_number")
 
 
 @route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}")

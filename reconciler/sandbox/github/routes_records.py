@@ -88,9 +88,7 @@ def create_check_run(ctx: Ctx) -> Response:
 @route("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}")
 def update_check_run(ctx: Ctx) -> Response:
     repo = ctx.repo
-    item = repo.check_runs.get(ctx.number("check_run_id"))
-    if item is None:
-        raise not_found()
+    item = ctx.find(repo.check_runs, "check_run_id")
     _apply_check_run(ctx, item)
     return Response(200, record_bodies.check_run(ctx.base, repo, item))
 
@@ -98,9 +96,7 @@ def update_check_run(ctx: Ctx) -> Response:
 @route("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}")
 def get_check_run(ctx: Ctx) -> Response:
     repo = ctx.repo
-    item = repo.check_runs.get(ctx.number("check_run_id"))
-    if item is None:
-        raise not_found()
+    item = ctx.find(repo.check_runs, "check_run_id")
     return Response(200, record_bodies.check_run(ctx.base, repo, item))
 
 
@@ -149,18 +145,14 @@ def list_deployments(ctx: Ctx) -> Response:
 @route("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}")
 def get_deployment(ctx: Ctx) -> Response:
     repo = ctx.repo
-    item = repo.deployments.get(ctx.number("deployment_id"))
-    if item is None:
-        raise not_found()
+    item = ctx.find(repo.deployments, "deployment_id")
     return Response(200, record_bodies.deployment(ctx.base, repo, item))
 
 
 @route("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses")
 def create_deployment_status(ctx: Ctx) -> Response:
     repo = ctx.repo
-    deployment = repo.deployments.get(ctx.number("deployment_id"))
-    if deployment is None:
-        raise not_found()
+    deployment = ctx.find(repo.deployments, "deployment_id")
     state = ctx.require("state", "DeploymentStatus")
     if state not in DEPLOYMENT_STATES:
         raise invalid("DeploymentStatus", "state")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.sandbox.github.spec import GREEDY_PARAMETERS
 from reconciler.sandbox.github.state import Repo, State
 
 DOCS = "https://docs.github.com/rest"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ class Ctx:
             return int(self.params[name])
         except ValueError:
             raise not_found() from None
+
+    def find(self, table: Mapping[int, T], name: str) -> T:
+        """The record the path parameter `name` numbers in `table`, or GitHub's 404."""
+        found = table.get(self.number(name))
+        if found is None:
+            raise not_found()
+        return found
 
 
 Handler = Callable[[Ctx], Response]
