@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler.commands.options import desired_option, environments_option
+from reconciler.commands.options import desired_option, environments_option, format_option
 
 _environment = environments_option(
     "Work on this environment (repeatable). Default: every environment with a backups policy."
@@ -21,9 +21,7 @@ _endpoint = click.option(
     default=None,
     help="S3 endpoint for S3-compatible services (default: $AWS_ENDPOINT_URL, else AWS).",
 )
-_format = click.option(
-    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
-)
+_format = format_option(["text", "json"], "Output format.", dest="output")
 
 
 # The explicit opt-in to restore a full verification's scratch copy on the environment's own (live) server.

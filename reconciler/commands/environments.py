@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from reconciler.commands.options import desired_argument, format_option
+
 if TYPE_CHECKING:
     from reconciler.desired.model import DesiredState
 
@@ -30,15 +32,8 @@ def environment_matrix(state: DesiredState) -> dict[str, list[dict[str, Any]]]:
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=Path("desired-state"), required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="One name per line, or the JSON job matrix.",
-)
+@desired_argument()
+@format_option(["text", "json"], "One name per line, or the JSON job matrix.")
 @click.option(
     "--output",
     "output_name",

@@ -23,3 +23,13 @@ def desired_option(help: str = "Desired-state directory or file.") -> Callable[[
     return click.option(
         "--desired", "path", type=click.Path(path_type=Path), default=DEFAULT_DESIRED, show_default=True, help=help
     )
+
+
+def desired_argument() -> Callable[[F], F]:
+    """An optional `PATH` argument, passed as `path: Path`, defaulting to desired-state/."""
+    return click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_DESIRED, required=False)
+
+
+def format_option(choices: list[str], help: str, dest: str = "output_format") -> Callable[[F], F]:
+    """`--format CHOICE`, the first choice the default."""
+    return click.option("--format", dest, type=click.Choice(choices), default=choices[0], show_default=True, help=help)

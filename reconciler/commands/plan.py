@@ -8,18 +8,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.commands.options import desired_option, environments_option
+from reconciler.commands.options import desired_option, environments_option, format_option
 
 
 @click.command()
 @environments_option("Plan only this environment (repeatable). Default: all.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format; json follows docs/plan.schema.json (format_version 1).",
+@format_option(
+    ["text", "markdown", "json"], "Output format; json follows docs/plan.schema.json (format_version 1).", dest="output"
 )
 @click.option(
     "--detailed-exitcode",

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.commands.options import environments_option
+from reconciler.commands.options import desired_argument, environments_option, format_option
 from reconciler.errors import InvalidInput
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=Path("desired-state"), required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary as readable text, or as JSON on stdout (problems too).",
-)
+@desired_argument()
+@format_option(["text", "json"], "Summary as readable text, or as JSON on stdout (problems too).")
 @environments_option("Summarise only this environment (repeatable). Every file is still checked.")
 def validate(path: Path, output_format: str, environments: tuple[str, ...]) -> int:
     """Check the desired state and print a summary of each environment.
